@@ -1,0 +1,1 @@
+export { KUBERNETES_VERSION } from './version.ts';

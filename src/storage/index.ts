@@ -1,0 +1,33 @@
+export type {
+  Backend,
+  BackendEvent,
+  BackendWatchMessage,
+  BackendWatchOptions,
+  CompactResponse,
+  GetResponse,
+  KeyValue,
+  RangeRequest,
+  RangeResponse,
+  WriteOptions,
+  WriteResponse,
+} from './backend.ts';
+export type {
+  CreateOptions,
+  DeleteOptions,
+  GetOptions,
+  ListOptions,
+  ListResult,
+  Preconditions,
+  Predicate,
+  ResourceVersionMatch,
+  Storage,
+  StoredObject,
+  UpdateFunc,
+  UpdateOptions,
+  WatchEvent,
+  WatchEventType,
+  WatchOptions,
+  Watcher,
+} from './interface.ts';
+export { StorageError, isStorageError, keyNotFound, keyExists, compacted } from './errors.ts';
+export type { StorageErrorCode, StorageErrorOptions } from './errors.ts';
