@@ -1,0 +1,67 @@
+/**
+ * Validation machinery: name/label checks with upstream messages, field paths and
+ * `FieldError` lists. Import from here, not from the files behind it.
+ */
+export { goQuote } from './quote.ts';
+export {
+  DNS1035_LABEL_MAX_LENGTH,
+  DNS1123_LABEL_MAX_LENGTH,
+  DNS1123_SUBDOMAIN_MAX_LENGTH,
+  LABEL_VALUE_MAX_LENGTH,
+  MAX_GENERATED_NAME_LENGTH,
+  NAME_MAY_NOT_BE,
+  NAME_MAY_NOT_CONTAIN,
+  NAME_SUFFIX_ALPHABET,
+  RANDOM_SUFFIX_LENGTH,
+  emptyError,
+  generateName,
+  inclusiveRangeError,
+  isDNS1035Label,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+  isValidPathSegmentName,
+  isValidPathSegmentPrefix,
+  maxLenError,
+  nameIsDNS1035Label,
+  nameIsDNSLabel,
+  nameIsDNSSubdomain,
+  regexError,
+  validateNamespaceName,
+  validatePathSegmentName,
+  validateServiceAccountName,
+} from './names.ts';
+export type { RandomInt, ValidateNameFunc } from './names.ts';
+export {
+  ErrorType,
+  FieldError,
+  FieldPath,
+  OMIT_VALUE,
+  duplicate,
+  errorTypeText,
+  filterOutTypes,
+  forbidden,
+  internalError,
+  invalid,
+  newPath,
+  notFound,
+  notSupported,
+  required,
+  toAggregateMessage,
+  tooLong,
+  tooLongMaxLength,
+  tooMany,
+  typeInvalid,
+} from './field-errors.ts';
+export {
+  FIELD_IMMUTABLE_ERROR_MSG,
+  IS_NEGATIVE_ERROR_MSG,
+  TOTAL_ANNOTATION_SIZE_LIMIT_B,
+  validateAnnotations,
+  validateFinalizers,
+  validateLabels,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  validateOwnerReferences,
+} from './object-meta.ts';
