@@ -31,3 +31,9 @@ export type {
 } from './interface.ts';
 export { StorageError, isStorageError, keyNotFound, keyExists, compacted } from './errors.ts';
 export type { StorageErrorCode, StorageErrorOptions } from './errors.ts';
+export { Store } from './store.ts';
+export type { StoreOptions } from './store.ts';
+export { DsnError, openBackend, openStorage, parseDsn } from './dsn.ts';
+export type { Dsn, EtcdTlsFiles } from './dsn.ts';
+export { Cacher } from './cacher/index.ts';
+export type { CacherOptions } from './cacher/index.ts';
