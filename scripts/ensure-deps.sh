@@ -17,6 +17,7 @@ fi
 # Debian packages: name of a command each provides, then the package.
 debs=(
   "etcd:etcd-server"
+  "openssl:openssl"
 )
 missing=()
 for entry in "${debs[@]}"; do

@@ -50,6 +50,7 @@ export async function churn(
   await Promise.all(Array.from({ length: opts.clients }, fillWorker));
 
   let done = 0;
+  let claimed = 0;
   let compactions = 0;
   let maxBatchMs: number | undefined;
   let batches: number | undefined;
@@ -78,10 +79,12 @@ export async function churn(
   const worker = async (w: number): Promise<void> => {
     // Each client owns a disjoint slice of keys, so updates never conflict.
     const per = Math.ceil(opts.keys / opts.clients);
+    if (w * per >= opts.keys) return; // no keys left for this client
     let j = 0;
-    while (done < opts.updates) {
+    while (claimed < opts.updates) {
       const i = w * per + (j++ % per);
       if (i >= opts.keys) continue;
+      claimed++;
       const k = keyOf(i);
       const r = await backend.update(k, value(done), modRev.get(k) ?? 0);
       if (!r.succeeded) throw new Error(`churn: unexpected conflict on ${k}`);
