@@ -15,6 +15,9 @@
  *   revision order, without gaps or duplicates, each with the previous value. They may batch
  *   several revisions in one message. A watcher whose consumer falls behind its bounded buffer
  *   ends with a `TooSlow` StorageError; the backend never buffers without limit.
+ * - A read at a revision newer than the current one fails with `TooLargeResourceVersion`, and
+ *   so does compacting to one. A watch with `startRevision` <= 0 starts after the current
+ *   revision ("from now", as in etcd).
  * - A write is acknowledged (its promise resolves) only once it is durable for that driver.
  *
  * Returned objects are owned by the caller and never mutated by the backend afterwards.

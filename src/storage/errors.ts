@@ -23,7 +23,10 @@ export type StorageErrorCode =
   | 'TooLargeResourceVersion'
   /** The object cannot be stored as given (e.g. resourceVersion set on create, not an object). */
   | 'InvalidObject'
-  /** The stored value of `key` cannot be decoded. Only that key is affected. */
+  /**
+   * The stored value of `key` cannot be decoded (only that key is affected), or, at open, the
+   * data file is not a valid store (not SQLite, another application's database, damaged).
+   */
   | 'Corrupt'
   /** The encoded value is larger than the store accepts. */
   | 'TooLarge'

@@ -273,20 +273,8 @@ export class Store implements Storage {
     opts: UpdateOptions<T> = {},
   ): Promise<T> {
     const ignoreNotFound = opts.ignoreNotFound === true;
-    const getCurrentState = async (): Promise<ObjState> => {
-      const resp = await this.backend.get(key);
-      return this.stateOf(key, resp.kv, ignoreNotFound);
-    };
-
-    let state: ObjState;
-    let isCurrent: boolean;
-    if (opts.cachedExisting !== undefined) {
-      state = this.stateFromObject(key, opts.cachedExisting);
-      isCurrent = false;
-    } else {
-      state = await getCurrentState();
-      isCurrent = true;
-    }
+    const getCurrentState = (): Promise<ObjState> => this.currentState(key, ignoreNotFound);
+    let { state, isCurrent } = await this.initialState(key, opts.cachedExisting, ignoreNotFound);
 
     for (;;) {
       const current =
@@ -337,19 +325,8 @@ export class Store implements Storage {
   }
 
   async delete<T extends StoredObject>(key: string, opts: DeleteOptions<T> = {}): Promise<T> {
-    const getCurrentState = async (): Promise<ObjState> => {
-      const resp = await this.backend.get(key);
-      return this.stateOf(key, resp.kv, false);
-    };
-    let state: ObjState;
-    let isCurrent: boolean;
-    if (opts.cachedExisting !== undefined) {
-      state = this.stateFromObject(key, opts.cachedExisting);
-      isCurrent = false;
-    } else {
-      state = await getCurrentState();
-      isCurrent = true;
-    }
+    const getCurrentState = (): Promise<ObjState> => this.currentState(key, false);
+    let { state, isCurrent } = await this.initialState(key, opts.cachedExisting, false);
 
     for (;;) {
       const data = state.data;
@@ -517,6 +494,27 @@ export class Store implements Storage {
   }
 
   // ---- helpers ----
+
+  /** Reads the key's current state from the backend. */
+  private async currentState(key: string, ignoreNotFound: boolean): Promise<ObjState> {
+    const resp = await this.backend.get(key);
+    return this.stateOf(key, resp.kv, ignoreNotFound);
+  }
+
+  /**
+   * The state a read-modify-write starts from: the caller's cached copy when given (not yet
+   * known to be current), otherwise a fresh read.
+   */
+  private async initialState(
+    key: string,
+    cachedExisting: StoredObject | undefined,
+    ignoreNotFound: boolean,
+  ): Promise<{ state: ObjState; isCurrent: boolean }> {
+    if (cachedExisting !== undefined) {
+      return { state: this.stateFromObject(key, cachedExisting), isCurrent: false };
+    }
+    return { state: await this.currentState(key, ignoreNotFound), isCurrent: true };
+  }
 
   private stateOf(key: string, kv: KeyValue | undefined, ignoreNotFound: boolean): ObjState {
     if (kv === undefined) {
