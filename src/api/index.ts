@@ -6,3 +6,7 @@ export * from './quantity.ts';
 export * from './labels.ts';
 export * from './fields.ts';
 export * from './intstr.ts';
+export * from './defaults/index.ts';
+export * from './printers/index.ts';
+export * from './patch/index.ts';
+export * from './protobuf/index.ts';

@@ -3,7 +3,18 @@
  * that `skiff version` and `skiff help` start fast.
  */
 import { Command, Option } from 'commander';
+import { addServerOptions, serverFlagsFrom } from './server-flags.ts';
 import { runVersion, versionInfo } from './version.ts';
+
+/**
+ * Sets the exit code of a long-running verb. If some handle still keeps the event loop alive
+ * after a clean shutdown, exit anyway a moment later rather than hang (the timer is unref'd, so
+ * it never delays a process that is already done).
+ */
+function finish(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
+}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +35,31 @@ export function buildProgram(): Command {
     .action((opts: { output?: string }) => {
       runVersion(opts);
     });
+
+  addServerOptions(
+    program
+      .command('server')
+      .summary('run the API server')
+      .description(
+        'Run the API server (HTTPS) over SQLite in the data dir, or another datastore.\n' +
+          'Creates the cluster CA on first start and writes an admin kubeconfig to DIR/kubeconfig.yaml.',
+      ),
+  ).action(async (opts: Record<string, unknown>) => {
+    const { runServer } = await import('./server.ts');
+    finish(await runServer(serverFlagsFrom(opts), { verb: 'server' }));
+  });
+
+  addServerOptions(
+    program
+      .command('up')
+      .summary('run a whole single-machine cluster in one process')
+      .description(
+        'Run a whole single-machine cluster in one process (for now: the API server, as `skiff server`).',
+      ),
+  ).action(async (opts: Record<string, unknown>) => {
+    const { runUp } = await import('./up.ts');
+    finish(await runUp(serverFlagsFrom(opts)));
+  });
 
   return program;
 }

@@ -1,0 +1,720 @@
+/**
+ * The API server's request handler: health and version, discovery, OpenAPI, and the resource
+ * verbs (get, list, watch, create, update, patch, delete, deletecollection) plus the status and
+ * scale subresources, with JSON, YAML and Kubernetes protobuf request bodies and JSON or Table
+ * responses. Authentication happens before (see server.ts); everything authenticated is allowed
+ * until RBAC arrives.
+ */
+import { parse as parseYaml } from 'yaml';
+import {
+  KUBERNETES_VERSION,
+  ProtobufDecodeError,
+  StatusError,
+  newBadRequest,
+  newMethodNotSupported,
+  newUnauthorized,
+  newUnsupportedMediaType,
+  type ResourceInfo,
+  type Scheme,
+} from '../../api/index.ts';
+import type { StoredObject } from '../../storage/index.ts';
+import { isStorageError } from '../../storage/index.ts';
+import {
+  aggregatedDiscovery,
+  apiGroupDocument,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+} from '../discovery/index.ts';
+import type { OpenApiDocs } from '../openapi/index.ts';
+import type { ResourceRequestInfo } from '../request-info.ts';
+import { parseRequestInfo } from '../request-info.ts';
+import type { DeleteOptionsBody, PatchType, ResourceRegistry } from '../registry/registry.ts';
+import { interpretStorageError } from '../storage-errors.ts';
+import { readBody, sendError, sendJSON, sendText, type Request, type Response } from './respond.ts';
+import { tableFromObjects, wantsTable, type IncludeObject } from './table.ts';
+
+/** The authenticated user of a request (from a client certificate, later also tokens). */
+export interface UserInfo {
+  username: string;
+  groups: string[];
+}
+
+export interface HandlerDeps {
+  scheme: Scheme;
+  /** Registry per "group/version/resource". */
+  registries: Map<string, ResourceRegistry>;
+  openapi: OpenApiDocs;
+  /** host:port clients use, for /api's serverAddressByClientCIDRs. */
+  serverAddress: string;
+  /** Who sent the request; undefined when it carries no valid credential. */
+  authenticate(req: Request): UserInfo | undefined;
+  /** True when storage answers (readyz). */
+  ready(): Promise<boolean>;
+  /** Decodes a Kubernetes protobuf body (`k8s\0` + runtime.Unknown) into JSON. */
+  decodeProtobuf(body: Uint8Array): StoredObject;
+  now(): Date;
+  /** Aborted when the server shuts down: ends every watch. */
+  shutdownSignal: AbortSignal;
+}
+
+const ANONYMOUS_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+/** Default and maximum watch duration when the client gives no timeoutSeconds (upstream 30-60 min). */
+const DEFAULT_WATCH_SECONDS = 1800;
+
+export function registryKey(group: string, version: string, resource: string): string {
+  return `${group}/${version}/${resource}`;
+}
+
+function versionInfo(): object {
+  return {
+    major: KUBERNETES_VERSION.major,
+    minor: KUBERNETES_VERSION.minor,
+    gitVersion: KUBERNETES_VERSION.gitVersion,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-11-26T00:00:00Z',
+    goVersion: `node${process.versions.node}`,
+    compiler: 'skiff',
+    platform: `${process.platform === 'win32' ? 'windows' : process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+  };
+}
+
+/** Which aggregated discovery version the Accept header asks for first, if any. */
+function aggregatedVersion(accept: string): 'v2' | 'v2beta1' | undefined {
+  for (const part of accept.split(',')) {
+    const p = part.replace(/\s/g, '');
+    if (p.includes('as=APIGroupDiscoveryList') && p.includes('g=apidiscovery.k8s.io')) {
+      if (p.includes('v=v2beta1')) return 'v2beta1';
+      if (p.includes('v=v2')) return 'v2';
+    }
+  }
+  return undefined;
+}
+
+function boolParam(v: string | null): boolean {
+  return v === 'true' || v === '1';
+}
+
+function dryRunOf(params: URLSearchParams): boolean {
+  const values = params.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All')
+      throw newBadRequest(`Invalid dryRun value: ${v}; the only supported value is "All"`);
+  }
+  return values.length > 0;
+}
+
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** Decodes a create/update body (JSON, YAML or Kubernetes protobuf) into an object. */
+function decodeBody(
+  deps: HandlerDeps,
+  contentType: string | undefined,
+  body: Buffer,
+): StoredObject {
+  const type = mediaType(contentType);
+  let value: unknown;
+  if (type === '' || type === 'application/json' || type === '*/*') {
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw newBadRequest(
+        `couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  } else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
+    try {
+      value = parseYaml(body.toString('utf8'));
+    } catch (err) {
+      throw newBadRequest(
+        `error converting YAML to JSON: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  } else if (type === 'application/vnd.kubernetes.protobuf') {
+    try {
+      return deps.decodeProtobuf(body);
+    } catch (err) {
+      if (err instanceof StatusError) throw err;
+      if (err instanceof ProtobufDecodeError && err.reason === 'malformed') {
+        throw newBadRequest(`unable to decode protobuf body: ${err.message}`);
+      }
+      throw new StatusError({
+        ...newUnsupportedMediaType([
+          'application/json',
+          'application/yaml',
+          'application/vnd.kubernetes.protobuf',
+        ]).status,
+        message: `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  } else {
+    throw newUnsupportedMediaType([
+      'application/json',
+      'application/yaml',
+      'application/vnd.kubernetes.protobuf',
+    ]);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw newBadRequest('the body of the request must be a JSON object');
+  }
+  return value as StoredObject;
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+/** The list kind's apiVersion/kind wrapper around items (items without kind/apiVersion, as upstream). */
+function listBody(
+  info: ResourceInfo,
+  list: {
+    items: StoredObject[];
+    resourceVersion: string;
+    continue?: string;
+    remainingItemCount?: number;
+  },
+): object {
+  const metadata: Record<string, unknown> = { resourceVersion: list.resourceVersion };
+  if (list.continue !== undefined) metadata['continue'] = list.continue;
+  if (list.remainingItemCount !== undefined)
+    metadata['remainingItemCount'] = list.remainingItemCount;
+  return {
+    kind: info.listKind,
+    apiVersion: info.group === '' ? info.version : `${info.group}/${info.version}`,
+    metadata,
+    items: list.items,
+  };
+}
+
+function includeObjectOf(params: URLSearchParams): IncludeObject {
+  const v = params.get('includeObject');
+  if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
+  if (v !== null && v !== '') throw newBadRequest(`includeObject: Unsupported value: "${v}"`);
+  return 'Metadata';
+}
+
+/** Builds the request listener. */
+export function createHandler(deps: HandlerDeps): (req: Request, res: Response) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((err: unknown) => {
+      sendError(res, err);
+    });
+  };
+}
+
+async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://localhost');
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const params = url.searchParams;
+  const method = (req.method ?? 'GET').toUpperCase();
+
+  if (
+    ANONYMOUS_PATHS.has(path) ||
+    path.startsWith('/readyz/') ||
+    path.startsWith('/livez/') ||
+    path.startsWith('/healthz/')
+  ) {
+    if (path === '/version') {
+      sendJSON(res, 200, versionInfo());
+      return;
+    }
+    if (path.startsWith('/readyz') && !(await deps.ready())) {
+      sendText(res, 500, '[-]storage failed: reason withheld\nreadyz check failed\n');
+      return;
+    }
+    sendText(res, 200, 'ok');
+    return;
+  }
+
+  const user = deps.authenticate(req);
+  if (user === undefined) {
+    throw newUnauthorized('Unauthorized');
+  }
+
+  const accept = req.headers.accept ?? '';
+  if (method === 'GET' || method === 'HEAD') {
+    const agg = aggregatedVersion(accept);
+    if (path === '/api' || path === '/apis') {
+      const core = path === '/api';
+      if (agg !== undefined) {
+        sendJSON(res, 200, aggregatedDiscovery(deps.scheme, core, agg), {
+          'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
+          Vary: 'Accept',
+        });
+      } else {
+        sendJSON(res, 200, core ? apiVersions(deps.serverAddress) : apiGroupList(deps.scheme), {
+          Vary: 'Accept',
+        });
+      }
+      return;
+    }
+    const parts = path.split('/').filter((p) => p !== '');
+    if (parts[0] === 'api' && parts.length === 2) {
+      const doc = apiResourceList(deps.scheme, '', parts[1] ?? '');
+      if (doc !== undefined) {
+        sendJSON(res, 200, doc);
+        return;
+      }
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const doc = apiGroupDocument(deps.scheme, parts[1] ?? '');
+      if (doc !== undefined) {
+        sendJSON(res, 200, doc);
+        return;
+      }
+    }
+    if (parts[0] === 'apis' && parts.length === 3) {
+      const doc = apiResourceList(deps.scheme, parts[1] ?? '', parts[2] ?? '');
+      if (doc !== undefined) {
+        sendJSON(res, 200, doc);
+        return;
+      }
+    }
+    if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
+      // An empty protobuf document is a valid, empty OpenAPI v2 Document (kubectl-wire.md §3.2).
+      res.writeHead(200, {
+        'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+        'Content-Length': 0,
+      });
+      res.end();
+      return;
+    }
+    if (path === '/openapi/v3') {
+      sendJSON(res, 200, deps.openapi.root);
+      return;
+    }
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = deps.openapi.byPath.get(path.slice('/openapi/v3/'.length));
+      if (doc !== undefined) {
+        const immutable = params.get('hash') === doc.hash;
+        res.writeHead(200, {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(doc.body),
+          ETag: `"${doc.hash}"`,
+          ...(immutable
+            ? { 'Cache-Control': 'public, immutable' }
+            : { 'Cache-Control': 'no-cache' }),
+        });
+        res.end(doc.body);
+        return;
+      }
+    }
+  }
+
+  const info = parseRequestInfo(method, path, boolParam(params.get('watch')));
+  if (!info.isResourceRequest) {
+    throw notFoundResource();
+  }
+  const registry = deps.registries.get(registryKey(info.group, info.version, info.resource));
+  if (registry === undefined) throw notFoundResource();
+  await handleResource(deps, registry, info, params, req, res, accept);
+}
+
+function notFoundResource(): StatusError {
+  return new StatusError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'the server could not find the requested resource',
+    reason: 'NotFound',
+    details: {},
+    code: 404,
+  });
+}
+
+async function handleResource(
+  deps: HandlerDeps,
+  registry: ResourceRegistry,
+  info: ResourceRequestInfo,
+  params: URLSearchParams,
+  req: Request,
+  res: Response,
+  accept: string,
+): Promise<void> {
+  const r = registry.info;
+  const ns = r.namespaced ? info.namespace : '';
+  const sub = info.subresource;
+  const subInfo = sub === '' ? undefined : r.subresources.find((s) => s.name === sub);
+  if (sub !== '' && subInfo === undefined) throw notFoundResource();
+  const verbs: readonly string[] = subInfo ? subInfo.verbs : r.verbs;
+  if (!verbs.includes(info.verb)) {
+    throw newMethodNotSupported({ group: r.group, resource: r.resource }, info.verb);
+  }
+  if (r.namespaced && ns === '' && info.name !== '') {
+    throw newBadRequest('Namespace parameter required.');
+  }
+  const table = wantsTable(accept);
+  const now = deps.now();
+
+  switch (info.verb) {
+    case 'get': {
+      const obj = await registry.get(ns, info.name, params.get('resourceVersion') ?? undefined);
+      if (sub === 'scale') {
+        sendJSON(res, 200, scaleOf(r, obj));
+        return;
+      }
+      if (sub !== '' && sub !== 'status') throw notFoundResource();
+      if (table && sub === '') {
+        sendJSON(
+          res,
+          200,
+          tableFromObjects(
+            r,
+            [obj],
+            { resourceVersion: obj.metadata?.resourceVersion ?? '' },
+            includeObjectOf(params),
+            now,
+          ),
+        );
+        return;
+      }
+      sendJSON(res, 200, obj);
+      return;
+    }
+    case 'list': {
+      const limit = Number(params.get('limit') ?? '0');
+      const list = await registry.list(ns, {
+        labelSelector: params.get('labelSelector') ?? '',
+        fieldSelector: params.get('fieldSelector') ?? '',
+        ...(params.has('resourceVersion')
+          ? { resourceVersion: params.get('resourceVersion') ?? '' }
+          : {}),
+        resourceVersionMatch: params.get('resourceVersionMatch') ?? '',
+        limit: Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0,
+        continue: params.get('continue') ?? '',
+      });
+      if (table) {
+        sendJSON(res, 200, tableFromObjects(r, list.items, list, includeObjectOf(params), now));
+        return;
+      }
+      sendJSON(res, 200, listBody(r, list));
+      return;
+    }
+    case 'watch':
+      await serveWatch(registry, ns, info, params, req, res, table, deps);
+      return;
+    case 'create': {
+      if (sub !== '')
+        throw newMethodNotSupported({ group: r.group, resource: `${r.resource}/${sub}` }, 'create');
+      const dryRun = dryRunOf(params);
+      const obj = decodeBody(deps, req.headers['content-type'], await readBody(req));
+      const created = await registry.create(ns, obj, { dryRun });
+      sendJSON(res, 201, created);
+      return;
+    }
+    case 'update': {
+      const dryRun = dryRunOf(params);
+      const body = decodeBody(deps, req.headers['content-type'], await readBody(req));
+      if (sub === 'scale') {
+        const scaled = await updateScale(registry, ns, info.name, body, dryRun);
+        sendJSON(res, 200, scaled);
+        return;
+      }
+      if (sub !== '' && sub !== 'status' && sub !== 'finalize') throw notFoundResource();
+      const { object, created } = await registry.update(ns, info.name, body, sub, { dryRun });
+      sendJSON(res, created ? 201 : 200, object);
+      return;
+    }
+    case 'patch': {
+      const dryRun = dryRunOf(params);
+      const type = PATCH_TYPES[mediaType(req.headers['content-type'])];
+      if (type === undefined) {
+        throw newUnsupportedMediaType(Object.keys(PATCH_TYPES));
+      }
+      if (type === 'apply') {
+        throw new StatusError({
+          ...newUnsupportedMediaType(
+            Object.keys(PATCH_TYPES).filter((t) => t !== 'application/apply-patch+yaml'),
+          ).status,
+          message:
+            'server-side apply (application/apply-patch+yaml) is not supported by this server yet',
+        });
+      }
+      const body = await readBody(req);
+      if (sub === 'scale') {
+        const current = await registry.get(ns, info.name);
+        const patched = registryPatchScale(registry, current, type, body);
+        sendJSON(res, 200, await updateScale(registry, ns, info.name, patched, dryRun));
+        return;
+      }
+      if (sub !== '' && sub !== 'status') throw notFoundResource();
+      const obj = await registry.patch(ns, info.name, type, body, sub, { dryRun });
+      sendJSON(res, 200, obj);
+      return;
+    }
+    case 'delete': {
+      const options = await deleteOptions(req, params);
+      const dryRun = dryRunOf(params) || (options.dryRun ?? []).includes('All');
+      const result = await registry.delete(ns, info.name, options, { dryRun });
+      if (!result.deleted) {
+        sendJSON(res, 202, result.object);
+        return;
+      }
+      if (registry.info.resource === 'pods' && registry.info.group === '') {
+        sendJSON(res, 200, result.object);
+        return;
+      }
+      sendJSON(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: {
+          name: info.name,
+          ...(r.group === '' ? {} : { group: r.group }),
+          kind: r.resource,
+          uid: result.object.metadata?.uid ?? '',
+        },
+      });
+      return;
+    }
+    case 'deletecollection': {
+      const options = await deleteOptions(req, params);
+      const dryRun = dryRunOf(params) || (options.dryRun ?? []).includes('All');
+      const list = await registry.deleteCollection(
+        ns,
+        {
+          labelSelector: params.get('labelSelector') ?? '',
+          fieldSelector: params.get('fieldSelector') ?? '',
+        },
+        options,
+        { dryRun },
+      );
+      sendJSON(res, 200, listBody(r, list));
+      return;
+    }
+  }
+}
+
+async function deleteOptions(req: Request, params: URLSearchParams): Promise<DeleteOptionsBody> {
+  const raw = await readBody(req);
+  let options: DeleteOptionsBody = {};
+  if (raw.length > 0) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      throw newBadRequest(
+        `couldn't decode DeleteOptions: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw newBadRequest('DeleteOptions must be a JSON object');
+    }
+    options = parsed;
+  }
+  const grace = params.get('gracePeriodSeconds');
+  if (grace !== null) {
+    const n = Number(grace);
+    if (!Number.isInteger(n)) throw newBadRequest(`gracePeriodSeconds: invalid value ${grace}`);
+    options.gracePeriodSeconds = n;
+  }
+  const policy = params.get('propagationPolicy');
+  if (policy !== null) options.propagationPolicy = policy;
+  if (params.get('orphanDependents') !== null)
+    options.orphanDependents = boolParam(params.get('orphanDependents'));
+  return options;
+}
+
+const SCALABLE = new Set([
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/statefulsets',
+  '/replicationcontrollers',
+]);
+
+/** The autoscaling/v1 Scale of a workload. */
+function scaleOf(r: ResourceInfo, obj: StoredObject): object {
+  if (!SCALABLE.has(`${r.group}/${r.resource}`)) throw notFoundResource();
+  const spec = (obj['spec'] ?? {}) as { replicas?: number; selector?: unknown };
+  const status = (obj['status'] ?? {}) as { replicas?: number };
+  const meta = obj.metadata ?? {};
+  let selector = '';
+  const sel = spec.selector;
+  if (sel !== null && typeof sel === 'object') {
+    const ml = (sel as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] })
+      .matchLabels;
+    const direct =
+      r.resource === 'replicationcontrollers' ? (sel as Record<string, string>) : (ml ?? {});
+    selector = Object.entries(direct)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  }
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: meta.name,
+      namespace: meta.namespace,
+      uid: meta.uid,
+      resourceVersion: meta.resourceVersion,
+      creationTimestamp: meta.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, ...(selector !== '' ? { selector } : {}) },
+  };
+}
+
+function registryPatchScale(
+  registry: ResourceRegistry,
+  current: StoredObject,
+  type: PatchType,
+  patch: Buffer,
+): StoredObject {
+  const scale = scaleOf(registry.info, current) as StoredObject;
+  return registryApplyPatch(registry, scale, type, patch);
+}
+
+function registryApplyPatch(
+  registry: ResourceRegistry,
+  obj: StoredObject,
+  type: PatchType,
+  patch: Buffer,
+): StoredObject {
+  return registry.applyPatchTo(type, obj, patch, { apiVersion: 'autoscaling/v1', kind: 'Scale' });
+}
+
+/** PUT/PATCH of /scale: sets spec.replicas (with the Scale's resourceVersion as precondition). */
+async function updateScale(
+  registry: ResourceRegistry,
+  ns: string,
+  name: string,
+  body: StoredObject,
+  dryRun: boolean,
+): Promise<object> {
+  const spec = (body['spec'] ?? {}) as { replicas?: unknown };
+  const replicas = spec.replicas;
+  if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas))) {
+    throw newBadRequest('spec.replicas must be an integer');
+  }
+  const current = await registry.get(ns, name);
+  const next = structuredClone(current);
+  (next['spec'] as Record<string, unknown>)['replicas'] = replicas ?? 0;
+  const rv = body.metadata?.resourceVersion;
+  const meta = next.metadata ?? {};
+  next.metadata = {
+    ...meta,
+    resourceVersion: rv !== undefined && rv !== '' ? rv : (meta.resourceVersion ?? ''),
+  };
+  const { object } = await registry.update(ns, name, next, '', { dryRun });
+  return scaleOf(registry.info, object);
+}
+
+async function serveWatch(
+  registry: ResourceRegistry,
+  ns: string,
+  info: ResourceRequestInfo,
+  params: URLSearchParams,
+  req: Request,
+  res: Response,
+  table: boolean,
+  deps: HandlerDeps,
+): Promise<void> {
+  const r = registry.info;
+  let fieldSelector = params.get('fieldSelector') ?? '';
+  if (info.name !== '') {
+    // Legacy /watch/namespaces/NS/pods/NAME: a watch of one object.
+    fieldSelector =
+      fieldSelector === ''
+        ? `metadata.name=${info.name}`
+        : `${fieldSelector},metadata.name=${info.name}`;
+  }
+  const timeoutParam = Number(params.get('timeoutSeconds') ?? '0');
+  const timeoutSeconds =
+    Number.isFinite(timeoutParam) && timeoutParam > 0 ? timeoutParam : DEFAULT_WATCH_SECONDS;
+  const ac = new AbortController();
+  const watcher = registry.watch(
+    ns,
+    {
+      labelSelector: params.get('labelSelector') ?? '',
+      fieldSelector,
+      ...(params.has('resourceVersion')
+        ? { resourceVersion: params.get('resourceVersion') ?? '' }
+        : {}),
+      allowWatchBookmarks: boolParam(params.get('allowWatchBookmarks')),
+    },
+    ac.signal,
+  );
+  const timer = setTimeout(() => {
+    ac.abort();
+  }, timeoutSeconds * 1000);
+  timer.unref();
+  const stop = (): void => {
+    ac.abort();
+  };
+  req.on('close', stop);
+  res.on('close', stop);
+  if (deps.shutdownSignal.aborted) stop();
+  deps.shutdownSignal.addEventListener('abort', stop, { once: true });
+  const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
+  const includeObject = table ? includeObjectOf(params) : 'Object';
+  let first = true;
+  const write = async (line: object): Promise<void> => {
+    if (!res.headersSent) {
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-cache, private',
+      });
+    }
+    if (!res.write(`${JSON.stringify(line)}\n`)) {
+      await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+    }
+  };
+  try {
+    // Send the headers right away so clients know the watch is established.
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+    });
+    for await (const ev of watcher) {
+      if (ev.type === 'BOOKMARK') {
+        await write({
+          type: 'BOOKMARK',
+          object: {
+            kind: r.kind,
+            apiVersion,
+            metadata: { resourceVersion: String(ev.resourceVersion) },
+          },
+        });
+        continue;
+      }
+      let object: object = ev.object;
+      if (table) {
+        object = tableFromObjects(
+          r,
+          [ev.object],
+          { resourceVersion: String(ev.resourceVersion) },
+          includeObject,
+          deps.now(),
+          !first,
+        );
+        first = false;
+      }
+      await write({ type: ev.type, object });
+    }
+  } catch (err) {
+    const status = isStorageError(err)
+      ? interpretStorageError(err, registry.qualifiedResource, info.name).status
+      : err instanceof StatusError
+        ? err.status
+        : interpretStorageError(err, registry.qualifiedResource, info.name).status;
+    if (!res.writableEnded) await write({ type: 'ERROR', object: status });
+  } finally {
+    clearTimeout(timer);
+    deps.shutdownSignal.removeEventListener('abort', stop);
+    ac.abort();
+    if (!res.writableEnded) res.end();
+  }
+}

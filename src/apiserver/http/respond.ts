@@ -1,0 +1,90 @@
+/**
+ * Response writing shared by the handlers: JSON bodies, Status errors, and request bodies with
+ * a size limit. Works with both HTTP/1.1 and HTTP/2 compatibility request/response objects.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  StatusError,
+  newInternalError,
+  newRequestEntityTooLarge,
+  statusFromError,
+} from '../../api/index.ts';
+
+/** The subset of Node's ServerResponse / Http2ServerResponse the server uses. */
+export interface Response {
+  statusCode: number;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  writeHead(status: number, headers?: Record<string, string | number>): unknown;
+  write(chunk: string | Uint8Array): boolean;
+  end(chunk?: string | Uint8Array): unknown;
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  on(event: 'close' | 'drain', listener: () => void): unknown;
+  once(event: 'close' | 'drain', listener: () => void): unknown;
+}
+
+/** The subset of Node's IncomingMessage / Http2ServerRequest the server uses. */
+export interface Request extends AsyncIterable<unknown> {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  on(event: 'close' | 'aborted', listener: () => void): unknown;
+}
+
+export function sendJSON(
+  res: Response,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendText(
+  res: Response,
+  code: number,
+  text: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Writes any error as a Kubernetes Status (5xx only for server faults). */
+export function sendError(res: Response, err: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const se =
+    err instanceof StatusError ? err : newInternalError(err instanceof Error ? err : String(err));
+  const status = se instanceof StatusError ? se.status : statusFromError(err);
+  const headers: Record<string, string> = {};
+  const retry = status.details?.retryAfterSeconds;
+  if (retry !== undefined && retry > 0) headers['Retry-After'] = String(retry);
+  sendJSON(res, status.code ?? 500, status, headers);
+}
+
+/** Largest request body accepted (Kubernetes' 3 MiB limit). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Reads the request body; 413 RequestEntityTooLarge past `limit` (the rest is not read). */
+export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) throw newRequestEntityTooLarge(`limit is ${String(limit)}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    size += buf.length;
+    if (size > limit) throw newRequestEntityTooLarge(`limit is ${String(limit)}`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,2 @@
+export { buildOpenApiV3 } from './openapi.ts';
+export type { OpenApiDocs } from './openapi.ts';

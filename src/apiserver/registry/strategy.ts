@@ -1,0 +1,127 @@
+/**
+ * Per-resource behaviour of the generic registry (Kubernetes' RESTCreateStrategy /
+ * RESTUpdateStrategy / RESTDeleteStrategy, reduced to what differs between resources).
+ * The generic registry (registry.ts) applies it; everything common lives there.
+ */
+import type { ResourceInfo, ValidateNameFunc } from '../../api/index.ts';
+import {
+  nameIsDNSLabel,
+  nameIsDNS1035Label,
+  nameIsDNSSubdomain,
+  validatePathSegmentName,
+} from '../../api/index.ts';
+import type { StoredObject } from '../../storage/index.ts';
+
+export interface ResourceStrategy {
+  /** Validates metadata.name (and generateName as a prefix). */
+  nameFn: ValidateNameFunc;
+  /** metadata.generation is kept: set to 1 on create, bumped on spec changes. */
+  hasGeneration: boolean;
+  /** PUT on a missing object creates it (upstream AllowCreateOnUpdate). */
+  allowCreateOnUpdate: boolean;
+  /** A DELETE of a immediately-deleted object answers with the object instead of a Status. */
+  returnDeletedObject: boolean;
+  /** Resets fields a client may not set on create (e.g. status). Mutates `obj`. */
+  prepareForCreate(obj: StoredObject): void;
+}
+
+const hasStatus = (info: ResourceInfo): boolean =>
+  info.subresources.some((s) => s.name === 'status');
+
+/** Upstream registries whose strategy maintains metadata.generation (1.32). */
+const GENERATION = new Set([
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/statefulsets',
+  'apps/daemonsets',
+  'batch/jobs',
+  'batch/cronjobs',
+  '/replicationcontrollers',
+  'networking.k8s.io/networkpolicies',
+  'networking.k8s.io/ingresses',
+  'networking.k8s.io/ingressclasses',
+  'policy/poddisruptionbudgets',
+  'autoscaling/horizontalpodautoscalers',
+  'apiextensions.k8s.io/customresourcedefinitions',
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+  'admissionregistration.k8s.io/validatingwebhookconfigurations',
+]);
+
+/** Name validation per resource (upstream ValidateXName); DNS subdomain otherwise. */
+const NAME_FN: Record<string, ValidateNameFunc> = {
+  '/namespaces': nameIsDNSLabel,
+  '/services': nameIsDNS1035Label,
+  '/replicationcontrollers': nameIsDNSSubdomain,
+  'rbac.authorization.k8s.io/roles': validatePathSegmentName,
+  'rbac.authorization.k8s.io/rolebindings': validatePathSegmentName,
+  'rbac.authorization.k8s.io/clusterroles': validatePathSegmentName,
+  'rbac.authorization.k8s.io/clusterrolebindings': validatePathSegmentName,
+  'apps/statefulsets': nameIsDNSLabel,
+};
+
+const ALLOW_CREATE_ON_UPDATE = new Set([
+  '/endpoints',
+  '/events',
+  'events.k8s.io/events',
+  'coordination.k8s.io/leases',
+  'discovery.k8s.io/endpointslices',
+  'rbac.authorization.k8s.io/roles',
+  'rbac.authorization.k8s.io/rolebindings',
+  'rbac.authorization.k8s.io/clusterroles',
+  'rbac.authorization.k8s.io/clusterrolebindings',
+  'apps/controllerrevisions',
+  '/limitranges',
+]);
+
+type Container = {
+  resources?: {
+    requests?: Record<string, string | number>;
+    limits?: Record<string, string | number>;
+  };
+};
+
+/** Pod QoS class (upstream pkg/apis/core/helper/qos GetPodQOS, simplified to cpu and memory). */
+export function podQOSClass(pod: StoredObject): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const spec = (pod['spec'] ?? {}) as { containers?: Container[]; initContainers?: Container[] };
+  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of all) {
+    const req: Record<string, string | number> = c.resources?.requests ?? {};
+    const lim: Record<string, string | number> = c.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      if (req[r] !== undefined || lim[r] !== undefined) any = true;
+      if (lim[r] === undefined) guaranteed = false;
+      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/** The strategy of a built-in resource. */
+export function strategyFor(info: ResourceInfo): ResourceStrategy {
+  const gr = `${info.group}/${info.resource}`;
+  const status = hasStatus(info);
+  return {
+    nameFn: NAME_FN[gr] ?? nameIsDNSSubdomain,
+    hasGeneration: GENERATION.has(gr),
+    allowCreateOnUpdate: ALLOW_CREATE_ON_UPDATE.has(gr),
+    returnDeletedObject: gr === '/pods',
+    prepareForCreate(obj) {
+      if (gr === '/pods') {
+        obj['status'] = { phase: 'Pending', qosClass: podQOSClass(obj) };
+      } else if (gr === '/namespaces') {
+        obj['spec'] = { finalizers: ['kubernetes'] };
+        obj['status'] = { phase: 'Active' };
+      } else if (gr === '/services') {
+        obj['status'] = { loadBalancer: {} };
+      } else if (gr === '/persistentvolumes' || gr === '/persistentvolumeclaims') {
+        obj['status'] = { phase: 'Pending' };
+      } else if (status && gr !== '/nodes') {
+        // Workload status is written only by controllers through /status.
+        delete obj['status'];
+      }
+    },
+  };
+}

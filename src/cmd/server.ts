@@ -1,0 +1,179 @@
+/**
+ * `skiff server`: the API server over the chosen datastore, with the cluster PKI and the admin
+ * kubeconfig in the data dir. Wiring only: the data dir and PKI come from data-dir.ts, the
+ * kubeconfig from kubeconfig.ts, the store from src/storage, the server from src/apiserver.
+ *
+ * Start order: data dir → datastore (its lock guards the data dir against a second server) →
+ * PKI → listen → kubeconfig (written once the server is listening, so its appearance means the
+ * address in it answers). Shutdown on SIGINT/SIGTERM: the server (stop accepting, end watches,
+ * finish in-flight requests), then the store. A second signal exits at once.
+ */
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DsnError, isStorageError, openStorage } from '../storage/index.ts';
+import type { Storage } from '../storage/index.ts';
+import type { ApiServerOptions, RunningApiServer } from '../apiserver/index.ts';
+import { DataDirError, ensurePki, prepareDataDir, resolveDataDir } from './data-dir.ts';
+import { serverUrlFor, writeAdminKubeconfig } from './kubeconfig.ts';
+import type { ServerFlags } from './server-flags.ts';
+
+/** Where the command writes: stdout for what the user needs, stderr for errors. */
+export interface CommandIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const processIo: CommandIo = {
+  out: (line) => {
+    process.stdout.write(`${line}\n`);
+  },
+  err: (line) => {
+    process.stderr.write(`${line}\n`);
+  },
+};
+
+/** The default datastore: SQLite in the data dir. */
+export function defaultDatastore(dataDir: string): string {
+  return `sqlite://${join(dataDir, 'state.db')}`;
+}
+
+/**
+ * A one-line explanation of a start-up failure the user can act on, or undefined for an
+ * unexpected error (printed with its stack).
+ */
+export function describeStartError(err: unknown, flags: ServerFlags): string | undefined {
+  if (err instanceof DsnError || err instanceof DataDirError) return err.message;
+  if (isStorageError(err, 'Locked')) return err.message;
+  if (isStorageError(err)) return `cannot open the datastore: ${err.message}`;
+  const code = (err as { code?: unknown }).code;
+  const where = `${flags.bindAddress}:${String(flags.port)}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${where}: the address is already in use (another Skiff or API server?); choose another --port`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: ${flags.bindAddress} is not an address of this host`;
+    case 'EACCES':
+      return `cannot listen on ${where}: permission denied (ports below 1024 need root)`;
+    default:
+      return undefined;
+  }
+}
+
+/** Options for runServer beyond the flags. */
+export interface RunServerOptions {
+  /** The verb, for messages: 'server' or 'up'. */
+  verb: string;
+  io?: CommandIo;
+  /** Stops the server like SIGTERM does (tests); signals are handled either way. */
+  signal?: AbortSignal;
+  /** Replaces the real API server (tests of the wiring); loaded lazily by default. */
+  startApiServer?: (opts: ApiServerOptions) => Promise<Pick<RunningApiServer, 'port' | 'close'>>;
+}
+
+/**
+ * Runs the server until SIGINT/SIGTERM (or `opts.signal`), then shuts it down. Resolves to the
+ * process exit code: 0 after a clean shutdown, 1 when it could not start (after one line on
+ * stderr saying why; the stack only for unexpected errors or with SKIFF_DEBUG=1).
+ */
+export async function runServer(flags: ServerFlags, opts: RunServerOptions): Promise<number> {
+  const io = opts.io ?? processIo;
+  const stop = new AbortController();
+  // A function, not a property read, so the checks after each await are not narrowed away.
+  const stopped = (): boolean => stop.signal.aborted;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopped()) {
+      // A second signal: the user does not want to wait for a graceful shutdown.
+      io.err(`skiff ${opts.verb}: ${signal} again, exiting now`);
+      process.exit(130);
+    }
+    io.out(`Received ${signal}, shutting down`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const onAbort = (): void => {
+    stop.abort();
+  };
+  opts.signal?.addEventListener('abort', onAbort);
+
+  // Load the API server's code while the store opens and the PKI is read.
+  const startApiServerLoaded =
+    opts.startApiServer !== undefined
+      ? Promise.resolve(opts.startApiServer)
+      : import('../apiserver/index.ts').then((m) => m.startApiServer);
+  startApiServerLoaded.catch(() => undefined);
+
+  let storage: Storage | undefined;
+  let server: { close(): Promise<void> } | undefined;
+  try {
+    const dataDir = resolveDataDir(flags.dataDir);
+    await prepareDataDir(dataDir);
+    const dsn = flags.datastoreEndpoint ?? defaultDatastore(dataDir);
+    storage = await openStorage(dsn);
+    const extraIps =
+      flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::' ? [] : [flags.bindAddress];
+    const pki = await ensurePki(dataDir, { ips: extraIps });
+    if (pki.generated.includes('ca')) {
+      io.out(`Generated the cluster CA in ${join(dataDir, 'pki')}`);
+    }
+    const startApiServer = await startApiServerLoaded;
+    if (stopped()) return 0;
+    const running = await startApiServer({
+      storage,
+      bindAddress: flags.bindAddress,
+      port: flags.port,
+      tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
+    });
+    server = running;
+    const url = serverUrlFor(flags.bindAddress, running.port);
+    const kubeconfig = await writeAdminKubeconfig(dataDir, url, {
+      caPem: pki.ca.certPem,
+      clientCertPem: pki.admin.certPem,
+      clientKeyPem: pki.admin.keyPem,
+    });
+    io.out(
+      `Skiff API server listening on ${url} (bound to ${flags.bindAddress}, datastore ${dsn}), ready in ${String(Math.round(performance.now()))} ms`,
+    );
+    io.out(`Kubeconfig written to ${kubeconfig}`);
+    io.out(`  export KUBECONFIG=${kubeconfig}`);
+
+    if (!stopped()) await once(stop.signal, 'abort');
+    return 0;
+  } catch (err) {
+    const line = describeStartError(err, flags);
+    io.err(`skiff ${opts.verb}: error: ${line ?? errorMessage(err)}`);
+    if (line === undefined || process.env['SKIFF_DEBUG'] === '1') {
+      io.err(err instanceof Error && err.stack !== undefined ? err.stack : String(err));
+    }
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    opts.signal?.removeEventListener('abort', onAbort);
+    await shutdown(server, storage, io, opts.verb);
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Closes the server, then the store; reports (does not throw) what fails to close. */
+async function shutdown(
+  server: { close(): Promise<void> } | undefined,
+  storage: Storage | undefined,
+  io: CommandIo,
+  verb: string,
+): Promise<void> {
+  try {
+    await server?.close();
+  } catch (err) {
+    io.err(`skiff ${verb}: closing the API server: ${errorMessage(err)}`);
+  }
+  try {
+    await storage?.close();
+  } catch (err) {
+    io.err(`skiff ${verb}: closing the datastore: ${errorMessage(err)}`);
+  }
+}
