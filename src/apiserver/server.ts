@@ -47,6 +47,8 @@ export interface ApiServerOptions {
   serviceCIDR?: string;
   /** Address written into the `kubernetes` Endpoints (default: see defaultAdvertiseAddress). */
   advertiseAddress?: string;
+  /** In-flight request limits (default 400 read-only, 200 mutating, as upstream). */
+  maxRequestsInFlight?: { readOnly: number; mutating: number };
 }
 
 export interface RunningApiServer {
@@ -244,33 +246,36 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 
   const shutdown = new AbortController();
   let port = opts.port;
-  const handler = createHandler({
-    scheme,
-    registries,
-    openapi: buildOpenApiV3(scheme, KUBERNETES_VERSION.gitVersion),
-    get serverAddress() {
-      return `${opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress}:${String(port)}`;
+  const handler = createHandler(
+    {
+      scheme,
+      registries,
+      openapi: buildOpenApiV3(scheme, KUBERNETES_VERSION.gitVersion),
+      get serverAddress() {
+        return `${opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress}:${String(port)}`;
+      },
+      authenticate: authenticateClientCert,
+      ready: async () => {
+        try {
+          await opts.storage.currentResourceVersion();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      decodeProtobuf: (body) => {
+        const decoded = decodeKubernetesProtobuf(body);
+        return {
+          ...decoded.object,
+          apiVersion: decoded.apiVersion,
+          kind: decoded.kind,
+        };
+      },
+      now,
+      shutdownSignal: shutdown.signal,
     },
-    authenticate: authenticateClientCert,
-    ready: async () => {
-      try {
-        await opts.storage.currentResourceVersion();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    decodeProtobuf: (body) => {
-      const decoded = decodeKubernetesProtobuf(body);
-      return {
-        ...decoded.object,
-        apiVersion: decoded.apiVersion,
-        kind: decoded.kind,
-      };
-    },
-    now,
-    shutdownSignal: shutdown.signal,
-  });
+    opts.maxRequestsInFlight,
+  );
 
   let inFlight = 0;
   let idle: (() => void) | undefined;

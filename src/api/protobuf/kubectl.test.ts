@@ -541,69 +541,24 @@ describe('round trips of kubectl-realistic objects through our encoder', () => {
   }
 });
 
-describe('performance', () => {
-  // The best of several runs: the machine running the tests may be loaded, and load only ever
-  // adds time, so the minimum is the honest measure of the decoder's own cost.
-  function best(fn: () => void): number {
-    let min = Infinity;
-    for (let i = 0; i < 7; i++) {
-      const t0 = performance.now();
-      fn();
-      min = Math.min(min, performance.now() - t0);
-    }
-    return min;
-  }
-
-  it('decodes a 1 MB ConfigMap (1000 files of 1 KB) in well under 50 ms', () => {
+// Decoding speed is measured by bench/protobuf/run.ts (never in a timed unit test); here the
+// large objects are only checked for correctness.
+describe('large objects', () => {
+  it('decodes a 1 MB ConfigMap (1000 files of 1 KB) exactly', () => {
     const data: Record<string, string> = {};
     for (let i = 0; i < 1000; i++) data[`file-${String(i)}.conf`] = 'x = 1\n'.repeat(171);
-    const body = encodeKubernetesProtobuf({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'big' },
-      data,
-    });
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data };
+    const body = encodeKubernetesProtobuf(object);
     assert.ok(body.length > 1_000_000);
-    const ms = best(() => decodeKubernetesProtobuf(body));
-    assert.ok(ms < 50, `took ${ms.toFixed(1)} ms`);
+    assert.deepEqual(decodeKubernetesProtobuf(body).object, object);
   });
 
-  it('decodes a map of 16k small entries within a small factor of JSON.parse of the same object', () => {
-    // Building an object with 16k keys is costly for any decoder (JSON.parse included), so this
-    // pathological shape is bounded relative to JSON.parse rather than by wall-clock time.
+  it('decodes a map of 16k small entries exactly', () => {
     const data: Record<string, string> = {};
     for (let i = 0; i < 16_000; i++) data[`key-${String(i)}`] = 'v'.repeat(50);
     const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data };
     const body = encodeKubernetesProtobuf(object);
-    const json = JSON.stringify(object);
     assert.ok(body.length > 1_000_000);
-    const ms = best(() => decodeKubernetesProtobuf(body));
-    const jsonMs = best(() => JSON.parse(json) as unknown);
-    assert.ok(
-      ms < Math.max(50, 3 * jsonMs),
-      `took ${ms.toFixed(1)} ms (JSON.parse ${jsonMs.toFixed(1)} ms)`,
-    );
-  });
-
-  it('decodes a 1 MB Deployment (many containers) in well under 50 ms', () => {
-    const containers = Array.from({ length: 1200 }, (_, i) => ({
-      name: `c${String(i)}`,
-      image: 'registry.example/app:1.0',
-      env: Array.from({ length: 40 }, (_, j) => ({
-        name: `VAR_${String(j)}`,
-        value: `value-${String(j)}`,
-      })),
-      resources: { limits: { cpu: '1', memory: '1Gi' } },
-      ports: [{ containerPort: 8000 + i, protocol: 'TCP' }],
-    }));
-    const body = encodeKubernetesProtobuf({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'big' },
-      spec: { replicas: 1, template: { spec: { containers } } },
-    });
-    assert.ok(body.length > 1_000_000, String(body.length));
-    const ms = best(() => decodeKubernetesProtobuf(body));
-    assert.ok(ms < 50, `took ${ms.toFixed(1)} ms`);
+    assert.deepEqual(decodeKubernetesProtobuf(body).object, object);
   });
 });

@@ -10,13 +10,18 @@ import {
   KUBERNETES_VERSION,
   ProtobufDecodeError,
   StatusError,
+  labelSelectorAsSelector,
   newBadRequest,
+  newConflict,
+  newInternalError,
   newMethodNotSupported,
+  newTooManyRequests,
   newUnauthorized,
   newUnsupportedMediaType,
   type ResourceInfo,
   type Scheme,
 } from '../../api/index.ts';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { StoredObject } from '../../storage/index.ts';
 import { isStorageError } from '../../storage/index.ts';
 import {
@@ -200,9 +205,50 @@ function includeObjectOf(params: URLSearchParams): IncludeObject {
   return 'Metadata';
 }
 
-/** Builds the request listener. */
-export function createHandler(deps: HandlerDeps): (req: Request, res: Response) => void {
+const LONG_RUNNING_SUBRESOURCES = /\/(log|exec|attach|portforward|proxy)(\/|$)/;
+
+/** Watches and streaming subresources are not counted against the in-flight limits (upstream). */
+function isLongRunning(url: string): boolean {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q + 1);
+  return (
+    /(^|&)watch=(true|1)(&|$)/.test(query) ||
+    /\/watch\//.test(path) ||
+    LONG_RUNNING_SUBRESOURCES.test(path)
+  );
+}
+
+/** Upstream's defaults for --max-requests-inflight and --max-mutating-requests-inflight. */
+export const DEFAULT_MAX_IN_FLIGHT = { readOnly: 400, mutating: 200 };
+
+/**
+ * Builds the request listener, with upstream's max-in-flight filter: past the limit a request
+ * gets 429 TooManyRequests with Retry-After: 1, which client-go retries.
+ */
+export function createHandler(
+  deps: HandlerDeps,
+  limits: { readOnly: number; mutating: number } = DEFAULT_MAX_IN_FLIGHT,
+): (req: Request, res: Response) => void {
+  let readOnly = 0;
+  let mutating = 0;
   return (req, res) => {
+    const url = req.url ?? '/';
+    const method = (req.method ?? 'GET').toUpperCase();
+    const limited = !isLongRunning(url) && !ANONYMOUS_PATHS.has(url.split('?')[0] ?? '');
+    const isMutating = !['GET', 'HEAD', 'OPTIONS'].includes(method);
+    if (limited) {
+      if (isMutating ? mutating >= limits.mutating : readOnly >= limits.readOnly) {
+        sendError(res, newTooManyRequests('Too many requests, please try again later.', 1));
+        return;
+      }
+      if (isMutating) mutating++;
+      else readOnly++;
+      res.once('close', () => {
+        if (isMutating) mutating--;
+        else readOnly--;
+      });
+    }
     handle(deps, req, res).catch((err: unknown) => {
       sendError(res, err);
     });
@@ -402,9 +448,18 @@ async function handleResource(
       await serveWatch(registry, ns, info, params, req, res, table, deps);
       return;
     case 'create': {
+      const dryRun = dryRunOf(params);
+      if (sub === 'binding' || sub === 'eviction') {
+        const body = decodeBody(deps, req.headers['content-type'], await readBody(req));
+        const done =
+          sub === 'binding'
+            ? await bindPod(registry, ns, info.name, body, dryRun)
+            : await evictPod(deps, registry, ns, info.name, body, dryRun);
+        sendJSON(res, 201, done);
+        return;
+      }
       if (sub !== '')
         throw newMethodNotSupported({ group: r.group, resource: `${r.resource}/${sub}` }, 'create');
-      const dryRun = dryRunOf(params);
       const obj = decodeBody(deps, req.headers['content-type'], await readBody(req));
       const created = await registry.create(ns, obj, { dryRun });
       sendJSON(res, 201, created);
@@ -607,6 +662,129 @@ async function updateScale(
   };
   const { object } = await registry.update(ns, name, next, '', { dryRun });
   return scaleOf(registry.info, object);
+}
+
+const SUCCESS = (details: object): object => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Success',
+  details,
+  code: 201,
+});
+
+/**
+ * pods/NAME/binding (upstream pkg/registry/core/pod/storage BindingREST): assigns the pod to a
+ * node once; a pod that is already assigned or being deleted is a Conflict.
+ */
+async function bindPod(
+  pods: ResourceRegistry,
+  ns: string,
+  name: string,
+  body: StoredObject,
+  dryRun: boolean,
+): Promise<object> {
+  const target = (body['target'] ?? {}) as { kind?: string; name?: string };
+  if ((body.metadata?.name ?? name) !== name) {
+    throw newBadRequest(
+      `the name of the object (${body.metadata?.name ?? ''}) does not match the name on the URL (${name})`,
+    );
+  }
+  if (target.kind !== undefined && target.kind !== '' && target.kind !== 'Node') {
+    throw newBadRequest('target.kind: Unsupported value: only "Node" is supported');
+  }
+  const node = target.name ?? '';
+  if (node === '') throw newBadRequest('target.name: Required value');
+  const annotations = body.metadata?.annotations ?? {};
+  const conflict = (msg: string): StatusError =>
+    newConflict({ group: '', resource: 'pods/binding' }, name, msg);
+  const patch = (current: StoredObject): StoredObject => {
+    const spec = (current['spec'] ?? {}) as { nodeName?: string };
+    if (current.metadata?.deletionTimestamp !== undefined) {
+      throw conflict(`pod ${name} is being deleted, cannot be assigned to a host`);
+    }
+    if ((spec.nodeName ?? '') !== '') {
+      throw conflict(`pod ${name} is already assigned to node "${spec.nodeName ?? ''}"`);
+    }
+    const next = structuredClone(current);
+    (next['spec'] as { nodeName?: string }).nodeName = node;
+    const meta = (next.metadata ??= {});
+    if (Object.keys(annotations).length > 0) {
+      (meta as { annotations?: Record<string, string> }).annotations = {
+        ...meta.annotations,
+        ...annotations,
+      };
+    }
+    return next;
+  };
+  await pods.transform(ns, name, patch, { dryRun });
+  return SUCCESS({});
+}
+
+/**
+ * pods/NAME/eviction (upstream pkg/registry/core/pod/storage/eviction.go): deletes the pod unless
+ * a PodDisruptionBudget selecting it allows no disruption (429, as upstream).
+ */
+async function evictPod(
+  deps: HandlerDeps,
+  pods: ResourceRegistry,
+  ns: string,
+  name: string,
+  body: StoredObject,
+  dryRun: boolean,
+): Promise<object> {
+  const pod = await pods.get(ns, name);
+  const pdbs = deps.registries.get(registryKey('policy', 'v1', 'poddisruptionbudgets'));
+  const phase = (pod['status'] as { phase?: string } | undefined)?.phase;
+  const terminal = phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending';
+  if (pdbs !== undefined && !terminal && pod.metadata?.deletionTimestamp === undefined) {
+    const labels = pod.metadata?.labels ?? {};
+    const list = await pdbs.list(ns, {});
+    const matching = list.items.filter((pdb) => {
+      const sel = (pdb['spec'] as { selector?: LabelSelector } | undefined)?.selector;
+      if (sel === undefined) return false;
+      try {
+        return labelSelectorAsSelector(sel).matches(labels);
+      } catch {
+        return false;
+      }
+    });
+    if (matching.length > 1) {
+      throw new StatusError({
+        ...newInternalError(
+          'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+        ).status,
+      });
+    }
+    const pdb = matching[0];
+    if (pdb !== undefined) {
+      const status = (pdb['status'] ?? {}) as {
+        disruptionsAllowed?: number;
+        observedGeneration?: number;
+      };
+      const generation = pdb.metadata?.generation ?? 0;
+      if ((status.observedGeneration ?? 0) < generation || (status.disruptionsAllowed ?? 0) < 1) {
+        const err = newTooManyRequests(
+          "Cannot evict pod as it would violate the pod's disruption budget.",
+          0,
+        );
+        err.status.details = {
+          causes: [
+            {
+              reason: 'DisruptionBudget',
+              message: `The disruption budget ${pdb.metadata?.name ?? ''} needs ${String(status.disruptionsAllowed ?? 0)} healthy pods and has ${String(status.disruptionsAllowed ?? 0)} currently`,
+            },
+          ],
+        };
+        throw err;
+      }
+    }
+  }
+  const options = (body['deleteOptions'] ?? {}) as DeleteOptionsBody;
+  await pods.delete(ns, name, options, {
+    dryRun: dryRun || (options.dryRun ?? []).includes('All'),
+  });
+  return SUCCESS({});
 }
 
 async function serveWatch(

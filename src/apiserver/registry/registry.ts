@@ -521,6 +521,37 @@ export class ResourceRegistry {
     return this.hooks.applyPatch(patchType, obj, patch, meta);
   }
 
+  /**
+   * A server-side read-modify-write of the whole object (subresources such as pods/binding):
+   * `fn` gets a copy of the current object and returns the new one. Throws what `fn` throws.
+   */
+  async transform(
+    namespace: string,
+    name: string,
+    fn: (current: StoredObject) => StoredObject,
+    opts: WriteOptions,
+  ): Promise<StoredObject> {
+    // Like upstream's subresource storage, this writes directly: the main resource's update
+    // validation (e.g. pod spec immutability) does not apply to what the server itself changes.
+    const key = this.key(namespace, name);
+    let result: StoredObject | undefined;
+    try {
+      const updated = await this.storage.guaranteedUpdate<StoredObject>(key, (current) => {
+        if (current === undefined) throw newNotFound(this.qualifiedResource, name);
+        const next = fn(clone(current));
+        delete metaOf(next).resourceVersion;
+        if (opts.dryRun) {
+          result = next;
+          return current;
+        }
+        return next;
+      });
+      return result ?? updated;
+    } catch (err) {
+      throw this.wrap(err, name);
+    }
+  }
+
   /** PATCH (also of /status). */
   async patch(
     namespace: string,
