@@ -10,3 +10,4 @@ export * from './defaults/index.ts';
 export * from './printers/index.ts';
 export * from './patch/index.ts';
 export * from './protobuf/index.ts';
+export * from './validation/types/index.ts';

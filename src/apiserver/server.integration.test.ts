@@ -182,9 +182,13 @@ describe('API server over HTTPS', () => {
         spec: { containers: [{ name: 'c', image: 'x' }] },
       });
     await call('POST', '/api/v1/namespaces/default/pods', { body: pod('e1') });
-    await call('PUT', '/api/v1/namespaces/default/pods/e1/status', {
-      body: JSON.stringify({ metadata: { name: 'e1' }, status: { phase: 'Running' } }),
+    const running = await call('PUT', '/api/v1/namespaces/default/pods/e1/status', {
+      body: JSON.stringify({
+        metadata: { name: 'e1' },
+        status: { phase: 'Running', qosClass: 'BestEffort' },
+      }),
     });
+    assert.equal(running.status, 200, running.body);
     const pdb = JSON.stringify({
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',

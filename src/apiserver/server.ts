@@ -12,13 +12,20 @@ import {
   PatchError,
   applyPatch,
   decodeKubernetesProtobuf,
+  invalid,
   newBuiltinScheme,
+  newInvalid,
+  newPath,
+  prepareJob,
   setDefaults,
+  validateCreate,
+  validateStatusUpdate,
+  validateUpdate,
   setWireZeroValues,
   storageKey,
   type Scheme,
 } from '../api/index.ts';
-import type { Storage, StoredObject } from '../storage/index.ts';
+import { Cacher, type Storage, type StoredObject } from '../storage/index.ts';
 import { createHandler, registryKey, type UserInfo } from './http/handler.ts';
 import type { Request } from './http/respond.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
@@ -60,6 +67,30 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
+/**
+ * One watch cache per storage prefix (shared by every version of a resource), started on first
+ * use so that resources nobody watches cost nothing.
+ */
+export class WatchCaches {
+  private readonly caches = new Map<string, Cacher>();
+  constructor(private readonly storage: Storage) {}
+
+  get(storagePrefix: string): Cacher {
+    let cacher = this.caches.get(storagePrefix);
+    if (cacher === undefined) {
+      cacher = new Cacher(this.storage, { resourcePrefix: `${storagePrefix}/` });
+      cacher.start();
+      this.caches.set(storagePrefix, cacher);
+    }
+    return cacher;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.caches.values()].map((c) => c.close()));
+    this.caches.clear();
+  }
+}
+
 /** Namespaces that exist from the start (upstream's system namespaces). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -68,15 +99,59 @@ function authenticateClientCert(req: Request): UserInfo | undefined {
   const socket = (req as unknown as { socket?: TLSSocket }).socket;
   if (socket === undefined || !socket.authorized) return undefined;
   const cert = socket.getPeerCertificate();
-  const cn = cert.subject.CN;
+  // A resumed TLS session may report authorized without a certificate: no identity then.
+  const subject = (cert as { subject?: Record<string, string | string[] | undefined> }).subject;
+  if (subject === undefined) return undefined;
+  const cn = subject['CN'];
   if (typeof cn !== 'string' || cn === '') return undefined;
   const o = cert.subject.O;
   const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
   return { username: cn, groups: [...groups, 'system:authenticated'] };
 }
 
+/** Every PodSpec inside an object (pods and the templates of workloads). */
+function podSpecsOf(obj: StoredObject): Record<string, unknown>[] {
+  const specs: Record<string, unknown>[] = [];
+  const spec = obj['spec'];
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return specs;
+  const s = spec as Record<string, unknown>;
+  if (obj.kind === 'Pod') specs.push(s);
+  const template = s['template'] as { spec?: Record<string, unknown> } | undefined;
+  if (template?.spec !== undefined && typeof template.spec === 'object') specs.push(template.spec);
+  const jobTemplate = s['jobTemplate'] as
+    { spec?: { template?: { spec?: Record<string, unknown> } } } | undefined;
+  const jobPod = jobTemplate?.spec?.template?.spec;
+  if (jobPod !== undefined && typeof jobPod === 'object') specs.push(jobPod);
+  return specs;
+}
+
+/**
+ * Upstream defaulting plus what upstream's internal-version conversions do on every write:
+ * Secret `stringData` merged into base64 `data`, and a PodSpec's deprecated `serviceAccount`
+ * kept equal to `serviceAccountName`.
+ */
 function resourceDefaults(obj: StoredObject): void {
   setDefaults(obj);
+  if (obj.kind === 'Secret' && obj.apiVersion === 'v1') {
+    const stringData = obj['stringData'];
+    if (stringData !== null && typeof stringData === 'object' && !Array.isArray(stringData)) {
+      const data = { ...((obj['data'] ?? {}) as Record<string, string>) };
+      for (const [k, v] of Object.entries(stringData as Record<string, unknown>)) {
+        if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+      }
+      obj['data'] = data;
+      delete obj['stringData'];
+    }
+  }
+  for (const spec of podSpecsOf(obj)) {
+    const name = spec['serviceAccountName'];
+    const legacy = spec['serviceAccount'];
+    if ((typeof name !== 'string' || name === '') && typeof legacy === 'string' && legacy !== '') {
+      spec['serviceAccountName'] = legacy;
+    } else if (typeof name === 'string' && name !== '') {
+      spec['serviceAccount'] = name;
+    }
+  }
 }
 
 /** Builds the registries of every stored resource in the scheme. */
@@ -86,6 +161,7 @@ export function buildRegistries(
   now: () => Date,
   onDeleted?: RegistryHooks['afterDelete'],
   services: ServiceAllocator = new ServiceAllocator(storage),
+  caches?: WatchCaches,
 ): Map<string, ResourceRegistry> {
   const registries = new Map<string, ResourceRegistry>();
   const nsInfo = scheme.byGroupVersionResource({
@@ -95,14 +171,27 @@ export function buildRegistries(
   });
   const hooks: RegistryHooks = {
     setDefaults: resourceDefaults,
-    validateCreate: () => [],
-    validateUpdate: () => [],
+    validateCreate: (obj) => validateCreate(obj),
+    validateUpdate: (obj, old) => validateUpdate(obj, old),
+    validateStatusUpdate: (obj, old) => validateStatusUpdate(obj, old),
+    prepareCreate: (info, obj) => {
+      if (info.group === 'batch' && info.resource === 'jobs')
+        prepareJob(obj, obj.metadata?.uid ?? '');
+    },
     applyPatch: (type, current, patch, meta) => {
       if (type === 'apply') throw new Error('server-side apply is handled elsewhere');
       try {
         return applyPatch(type, current, patch, meta);
       } catch (err) {
-        throw err instanceof PatchError ? err.toStatusError() : err;
+        if (!(err instanceof PatchError)) throw err;
+        // A patch that cannot be applied is the client's error, never a 500.
+        if (err.kind === 'Internal') {
+          const group = meta.apiVersion.includes('/') ? (meta.apiVersion.split('/')[0] ?? '') : '';
+          throw newInvalid({ group, kind: meta.kind }, current.metadata?.name ?? '', [
+            invalid(newPath('patch'), '', err.detail),
+          ]);
+        }
+        throw err.toStatusError();
       }
     },
     namespacePhase: async (namespace) => {
@@ -130,10 +219,17 @@ export function buildRegistries(
     },
   };
   for (const info of scheme.all()) {
-    if (info.storagePrefix === undefined) continue;
+    const prefix = info.storagePrefix;
+    if (prefix === undefined) continue;
     registries.set(
       registryKey(info.group, info.version, info.resource),
-      new ResourceRegistry(info, storage, strategyFor(info), hooks),
+      new ResourceRegistry(
+        info,
+        storage,
+        strategyFor(info),
+        hooks,
+        caches ? () => caches.get(prefix) : undefined,
+      ),
     );
   }
   return registries;
@@ -146,14 +242,21 @@ export function buildRegistries(
 async function ensureKubernetesService(
   registries: Map<string, ResourceRegistry>,
   services: ServiceAllocator,
-  advertiseAddress: string,
+  advertiseAddress: string | undefined,
   port: number,
 ): Promise<void> {
   const svcRegistry = registries.get(registryKey('', 'v1', 'services'));
   const epRegistry = registries.get(registryKey('', 'v1', 'endpoints'));
   if (svcRegistry === undefined || epRegistry === undefined) return;
   const labels = { component: 'apiserver', provider: 'kubernetes' };
+  let exists = true;
   try {
+    await svcRegistry.get('default', 'kubernetes');
+  } catch (err) {
+    if ((err as { status?: { code?: number } }).status?.code !== 404) throw err;
+    exists = false;
+  }
+  if (!exists) {
     await svcRegistry.create(
       'default',
       {
@@ -169,9 +272,8 @@ async function ensureKubernetesService(
       },
       { dryRun: false },
     );
-  } catch (err) {
-    if ((err as { status?: { code?: number } }).status?.code !== 409) throw err;
   }
+  if (advertiseAddress === undefined) return;
   const endpoints: StoredObject = {
     apiVersion: 'v1',
     kind: 'Endpoints',
@@ -188,15 +290,21 @@ async function ensureKubernetesService(
   await epRegistry.update('default', 'kubernetes', endpoints, '', { dryRun: false });
 }
 
-/** The address other machines reach this server at: the bind address, else the first external IPv4. */
-export function defaultAdvertiseAddress(bindAddress: string): string {
-  if (bindAddress !== '0.0.0.0' && bindAddress !== '::' && bindAddress !== '') return bindAddress;
+/**
+ * The address other machines reach this server at (upstream's --advertise-address default): a
+ * specific, non-loopback bind address, else the host's first external IPv4. Undefined when the
+ * host has none (then no Endpoints are written: loopback endpoints are invalid upstream).
+ */
+export function defaultAdvertiseAddress(bindAddress: string): string | undefined {
+  const wildcard = bindAddress === '0.0.0.0' || bindAddress === '::' || bindAddress === '';
+  const loopback = bindAddress.startsWith('127.') || bindAddress === '::1';
+  if (!wildcard && !loopback) return bindAddress;
   for (const addrs of Object.values(networkInterfaces())) {
     for (const a of addrs ?? []) {
       if (a.family === 'IPv4' && !a.internal) return a.address;
     }
   }
-  return '127.0.0.1';
+  return undefined;
 }
 
 async function ensureNamespaces(registry: ResourceRegistry | undefined): Promise<void> {
@@ -219,6 +327,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const now = opts.now ?? (() => new Date());
   const scheme = newBuiltinScheme();
   let lifecycle: NamespaceLifecycle | undefined;
+  const caches = new WatchCaches(opts.storage);
   const services = new ServiceAllocator(
     opts.storage,
     opts.serviceCIDR === undefined ? {} : { serviceCIDR: opts.serviceCIDR },
@@ -231,6 +340,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       if (info.group === '' && info.resource === 'namespaces') lifecycle?.trigger();
     },
     services,
+    caches,
   );
   const namespaces = registries.get(registryKey('', 'v1', 'namespaces'));
   await ensureNamespaces(namespaces);
@@ -354,6 +464,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       for (const s of sessions) s.close();
       for (const s of sockets) s.destroy();
       await closed;
+      await caches.close();
     })();
     return closing;
   };

@@ -11,10 +11,12 @@ import {
   ProtobufDecodeError,
   StatusError,
   labelSelectorAsSelector,
+  selectorFromSet,
   newBadRequest,
   newConflict,
   newInternalError,
   newMethodNotSupported,
+  newNotFound,
   newTooManyRequests,
   newUnauthorized,
   newUnsupportedMediaType,
@@ -256,6 +258,17 @@ export function createHandler(
 }
 
 async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<void> {
+  const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+  for (const seg of rawPath.split('/')) {
+    let decoded = seg;
+    try {
+      decoded = decodeURIComponent(seg);
+    } catch {
+      throw newBadRequest(`invalid path segment: ${seg}`);
+    }
+    if (decoded === '.' || decoded === '..')
+      throw newBadRequest('path segments may not be "." or ".."');
+  }
   const url = new URL(req.url ?? '/', 'https://localhost');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const params = url.searchParams;
@@ -358,9 +371,139 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
   if (!info.isResourceRequest) {
     throw notFoundResource();
   }
+  if (await handleVirtual(deps, info, user, req, res)) return;
   const registry = deps.registries.get(registryKey(info.group, info.version, info.resource));
   if (registry === undefined) throw notFoundResource();
   await handleResource(deps, registry, info, params, req, res, accept);
+}
+
+const ALLOW_ALL_RULES = {
+  resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+  nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+  incomplete: false,
+};
+
+/**
+ * Resources that are computed, not stored: identity and access reviews (every authenticated
+ * user is allowed everything until RBAC, issue 5), component statuses, and the legacy
+ * `bindings` collection. Returns false when `info` is not one of them.
+ */
+async function handleVirtual(
+  deps: HandlerDeps,
+  info: ResourceRequestInfo,
+  user: UserInfo,
+  req: Request,
+  res: Response,
+): Promise<boolean> {
+  const key = `${info.group}/${info.resource}`;
+  const apiVersion = info.group === '' ? info.version : `${info.group}/${info.version}`;
+  const known = deps.scheme.byGroupVersionResource({
+    group: info.group,
+    version: info.version,
+    resource: info.resource,
+  });
+  if (known === undefined) return false;
+  const reviews = new Set([
+    'authentication.k8s.io/selfsubjectreviews',
+    'authentication.k8s.io/tokenreviews',
+    'authorization.k8s.io/selfsubjectaccessreviews',
+    'authorization.k8s.io/subjectaccessreviews',
+    'authorization.k8s.io/localsubjectaccessreviews',
+    'authorization.k8s.io/selfsubjectrulesreviews',
+  ]);
+  if (reviews.has(key)) {
+    if (info.verb !== 'create' || info.subresource !== '') {
+      throw newMethodNotSupported({ group: info.group, resource: info.resource }, info.verb);
+    }
+    const body = decodeBody(deps, req.headers['content-type'], await readBody(req));
+    const spec = (body['spec'] ?? {}) as Record<string, unknown>;
+    const base = { kind: known.kind, apiVersion, metadata: { creationTimestamp: null } };
+    let status: object;
+    switch (info.resource) {
+      case 'selfsubjectreviews':
+        sendJSON(res, 201, {
+          ...base,
+          status: { userInfo: { username: user.username, groups: user.groups } },
+        });
+        return true;
+      case 'tokenreviews':
+        status = {
+          authenticated: false,
+          error: 'token authentication is not enabled on this server',
+        };
+        break;
+      case 'selfsubjectrulesreviews':
+        status = ALLOW_ALL_RULES;
+        break;
+      case 'localsubjectaccessreviews': {
+        const attrs = (spec['resourceAttributes'] ?? {}) as { namespace?: string };
+        if ((attrs.namespace ?? '') !== info.namespace) {
+          throw newBadRequest(
+            `spec.resourceAttributes.namespace must match namespace: ${info.namespace}`,
+          );
+        }
+        status = { allowed: true };
+        break;
+      }
+      default:
+        status = { allowed: true };
+    }
+    sendJSON(res, 201, { ...base, spec, status });
+    return true;
+  }
+  if (key === '/componentstatuses') {
+    if (info.verb !== 'get' && info.verb !== 'list') {
+      throw newMethodNotSupported({ group: '', resource: 'componentstatuses' }, info.verb);
+    }
+    const healthy = await deps.ready();
+    const item = (name: string): object => ({
+      kind: 'ComponentStatus',
+      apiVersion: 'v1',
+      metadata: { name },
+      conditions: [
+        {
+          type: 'Healthy',
+          status: healthy ? 'True' : 'False',
+          message: healthy ? 'ok' : 'storage unreachable',
+        },
+      ],
+    });
+    if (info.verb === 'get') {
+      if (info.name !== 'storage')
+        throw newNotFound({ group: '', resource: 'componentstatuses' }, info.name);
+      sendJSON(res, 200, item('storage'));
+    } else {
+      sendJSON(res, 200, {
+        kind: 'ComponentStatusList',
+        apiVersion: 'v1',
+        metadata: {},
+        items: [item('storage')],
+      });
+    }
+    return true;
+  }
+  if (key === '/bindings') {
+    if (info.verb !== 'create')
+      throw newMethodNotSupported({ group: '', resource: 'bindings' }, info.verb);
+    const pods = deps.registries.get(registryKey('', 'v1', 'pods'));
+    if (pods === undefined) return false;
+    const body = decodeBody(deps, req.headers['content-type'], await readBody(req));
+    const name = body.metadata?.name ?? '';
+    if (name === '') throw newBadRequest('metadata.name: Required value');
+    sendJSON(
+      res,
+      201,
+      await bindPod(
+        pods,
+        info.namespace,
+        name,
+        body,
+        dryRunOf(new URL(req.url ?? '/', 'https://x').searchParams),
+      ),
+    );
+    return true;
+  }
+  return false;
 }
 
 function notFoundResource(): StatusError {
@@ -426,7 +569,10 @@ async function handleResource(
       return;
     }
     case 'list': {
-      const limit = Number(params.get('limit') ?? '0');
+      const limitParam = params.get('limit') ?? '';
+      const limit = limitParam === '' ? 0 : Number(limitParam);
+      if (!Number.isSafeInteger(limit))
+        throw newBadRequest(`limit: Invalid value: "${limitParam}": must be an integer`);
       const list = await registry.list(ns, {
         labelSelector: params.get('labelSelector') ?? '',
         fieldSelector: params.get('fieldSelector') ?? '',
@@ -506,14 +652,15 @@ async function handleResource(
       return;
     }
     case 'delete': {
-      const options = await deleteOptions(req, params);
+      const options = await deleteOptions(deps, req, params);
       const dryRun = dryRunOf(params) || (options.dryRun ?? []).includes('All');
       const result = await registry.delete(ns, info.name, options, { dryRun });
       if (!result.deleted) {
-        sendJSON(res, 202, result.object);
+        // Upstream answers 202 only when the client explicitly asked not to orphan.
+        sendJSON(res, options.orphanDependents === false ? 202 : 200, result.object);
         return;
       }
-      if (registry.info.resource === 'pods' && registry.info.group === '') {
+      if (registry.returnsDeletedObject) {
         sendJSON(res, 200, result.object);
         return;
       }
@@ -532,7 +679,7 @@ async function handleResource(
       return;
     }
     case 'deletecollection': {
-      const options = await deleteOptions(req, params);
+      const options = await deleteOptions(deps, req, params);
       const dryRun = dryRunOf(params) || (options.dryRun ?? []).includes('All');
       const list = await registry.deleteCollection(
         ns,
@@ -549,10 +696,20 @@ async function handleResource(
   }
 }
 
-async function deleteOptions(req: Request, params: URLSearchParams): Promise<DeleteOptionsBody> {
+async function deleteOptions(
+  deps: HandlerDeps,
+  req: Request,
+  params: URLSearchParams,
+): Promise<DeleteOptionsBody> {
   const raw = await readBody(req);
   let options: DeleteOptionsBody = {};
-  if (raw.length > 0) {
+  if (
+    raw.length > 0 &&
+    mediaType(req.headers['content-type']) === 'application/vnd.kubernetes.protobuf'
+  ) {
+    // client-go's typed clients (helm's release storage, for one) send DeleteOptions as protobuf.
+    options = decodeBody(deps, req.headers['content-type'], raw) as DeleteOptionsBody;
+  } else if (raw.length > 0) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));
@@ -595,14 +752,14 @@ function scaleOf(r: ResourceInfo, obj: StoredObject): object {
   let selector = '';
   const sel = spec.selector;
   if (sel !== null && typeof sel === 'object') {
-    const ml = (sel as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] })
-      .matchLabels;
-    const direct =
-      r.resource === 'replicationcontrollers' ? (sel as Record<string, string>) : (ml ?? {});
-    selector = Object.entries(direct)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
+    try {
+      selector =
+        r.resource === 'replicationcontrollers'
+          ? selectorFromSet(sel as Record<string, string>).toString()
+          : labelSelectorAsSelector(sel).toString();
+    } catch {
+      selector = '';
+    }
   }
   return {
     kind: 'Scale',

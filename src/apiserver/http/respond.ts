@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   StatusError,
+  newBadRequest,
   newInternalError,
   newRequestEntityTooLarge,
   statusFromError,
@@ -86,5 +87,39 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Bu
     if (size > limit) throw newRequestEntityTooLarge(`limit is ${String(limit)}`);
     chunks.push(buf);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  if (!type.includes('protobuf') && nestingDepth(body) > MAX_NESTING_DEPTH) {
+    throw newBadRequest(
+      `the request body is nested more than ${String(MAX_NESTING_DEPTH)} levels deep`,
+    );
+  }
+  return body;
+}
+
+/** Deepest JSON nesting accepted (upstream's decoder limit). */
+export const MAX_NESTING_DEPTH = 10_000;
+
+/**
+ * The deepest `{`/`[` nesting in a JSON (or flow-style YAML) text, ignoring brackets inside
+ * double-quoted strings. Linear and iterative, so hostile input cannot exhaust the stack
+ * before the decoders see it.
+ */
+export function nestingDepth(body: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }

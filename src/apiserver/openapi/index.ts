@@ -1,2 +1,9 @@
-export { buildOpenApiV3 } from './openapi.ts';
-export type { OpenApiDocs } from './openapi.ts';
+export {
+  buildOpenApiV3,
+  buildNow,
+  COMMON_SCHEMAS,
+  generatedSchemas,
+  groupVersionDocument,
+} from './openapi.ts';
+export type { GeneratedSchemas, OpenApiDocs } from './openapi.ts';
+export { moduleOfGroupVersion, packageOfModule, schemaNameOf } from './schema-names.ts';

@@ -34,6 +34,7 @@ function setup(resource: [string, string, string], now = new Date('2026-01-02T03
     setDefaults: () => undefined,
     validateCreate: () => [],
     validateUpdate: () => [],
+    validateStatusUpdate: () => [],
     applyPatch: (_t, current, patch) =>
       mergePatch(current, JSON.parse(new TextDecoder().decode(patch))) as StoredObject,
     namespacePhase: (ns) =>
@@ -190,6 +191,13 @@ describe('generic registry', () => {
       registry.update('default', 'other', { metadata: { name: 'web' }, spec: {} }, '', {
         dryRun: false,
       }),
+      (err) => statusCode(err) === 400,
+      'a body name that differs from the URL is a bad request',
+    );
+    await assert.rejects(
+      registry.update('default', 'other', { metadata: { name: 'other' }, spec: {} }, '', {
+        dryRun: false,
+      }),
       (err) => statusCode(err) === 404,
     );
   });
@@ -336,7 +344,8 @@ describe('generic registry', () => {
       '',
       { dryRun: false },
     );
-    assert.equal(await cms.registry.deleteIfFinalized('default', cleared), true);
+    // Removing the last finalizer of an object being deleted finishes the deletion.
+    assert.equal(cleared.metadata?.finalizers, undefined);
     await assert.rejects(cms.registry.get('default', 'f'), (err) => statusCode(err) === 404);
   });
 

@@ -39,6 +39,10 @@ export interface RegistryHooks {
   validateCreate(obj: StoredObject): FieldError[];
   /** Type-specific validation on update; [] when valid. */
   validateUpdate(obj: StoredObject, old: StoredObject): FieldError[];
+  /** Type-specific validation of a status-subresource update; [] when valid. */
+  validateStatusUpdate(obj: StoredObject, old: StoredObject): FieldError[];
+  /** Fills fields derived at creation (e.g. a Job's selector from its uid). Mutates `obj`. */
+  prepareCreate?(info: ResourceInfo, obj: StoredObject): void;
   /** Applies a patch to a copy of `current` (never mutates it). */
   applyPatch(
     patchType: PatchType,
@@ -125,6 +129,79 @@ function metaOf(obj: StoredObject): MutableMeta {
   return obj.metadata;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+/**
+ * Rejects bodies whose metadata does not have ObjectMeta's JSON shape, as upstream's decoder
+ * does (400 "cannot unmarshal ..."), before anything reads it.
+ */
+export function checkObjectShape(obj: unknown, kind: string): asserts obj is StoredObject {
+  const bad = (field: string, got: unknown, want: string): never => {
+    throw newBadRequest(
+      `json: cannot unmarshal ${jsonType(got)} into Go struct field ${kind}.${field} of type ${want}`,
+    );
+  };
+  if (!isPlainObject(obj)) bad('', obj, 'object');
+  const o = obj as Record<string, unknown>;
+  for (const f of ['apiVersion', 'kind']) {
+    if (o[f] !== undefined && o[f] !== null && typeof o[f] !== 'string') bad(f, o[f], 'string');
+  }
+  const meta = o['metadata'];
+  if (meta === undefined || meta === null) return;
+  if (!isPlainObject(meta)) bad('metadata', meta, 'v1.ObjectMeta');
+  const m = meta as Record<string, unknown>;
+  for (const f of [
+    'name',
+    'generateName',
+    'namespace',
+    'uid',
+    'resourceVersion',
+    'creationTimestamp',
+    'deletionTimestamp',
+  ]) {
+    const v = m[f];
+    if (v !== undefined && v !== null && typeof v !== 'string') bad(`metadata.${f}`, v, 'string');
+  }
+  for (const f of ['generation', 'deletionGracePeriodSeconds']) {
+    const v = m[f];
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v)))
+      bad(`metadata.${f}`, v, 'int64');
+  }
+  for (const f of ['labels', 'annotations']) {
+    const v = m[f];
+    if (v === undefined || v === null) continue;
+    if (!isPlainObject(v)) bad(`metadata.${f}`, v, 'map[string]string');
+    for (const val of Object.values(v as Record<string, unknown>)) {
+      if (typeof val !== 'string') bad(`metadata.${f}`, val, 'string');
+    }
+  }
+  const fin = m['finalizers'];
+  if (fin !== undefined && fin !== null) {
+    if (!Array.isArray(fin)) bad('metadata.finalizers', fin, '[]string');
+    for (const f of fin as unknown[])
+      if (typeof f !== 'string') bad('metadata.finalizers', f, 'string');
+  }
+  const refs = m['ownerReferences'];
+  if (refs !== undefined && refs !== null) {
+    if (!Array.isArray(refs)) bad('metadata.ownerReferences', refs, '[]v1.OwnerReference');
+    for (const r of refs as unknown[]) {
+      if (!isPlainObject(r)) bad('metadata.ownerReferences', r, 'v1.OwnerReference');
+      for (const f of ['apiVersion', 'kind', 'name', 'uid']) {
+        const v = (r as Record<string, unknown>)[f];
+        if (v !== undefined && v !== null && typeof v !== 'string')
+          bad(`metadata.ownerReferences.${f}`, v, 'string');
+      }
+    }
+  }
+}
+
 function clone<T>(v: T): T {
   return structuredClone(v);
 }
@@ -136,8 +213,11 @@ function withoutMetaAndStatus(obj: StoredObject): string {
 
 function parseResourceVersion(rv: string | undefined): number | undefined {
   if (rv === undefined || rv === '') return undefined;
-  if (!/^\d+$/.test(rv)) throw newBadRequest(`invalid resource version: ${rv}`);
-  return Number(rv);
+  const n = Number(rv);
+  if (!/^\d+$/.test(rv) || !Number.isSafeInteger(n)) {
+    throw newBadRequest(`invalid resource version: ${rv}`);
+  }
+  return n;
 }
 
 export class ResourceRegistry {
@@ -149,9 +229,19 @@ export class ResourceRegistry {
     private readonly storage: Storage,
     private readonly strategy: ResourceStrategy,
     private readonly hooks: RegistryHooks,
+    /**
+     * The watch cache of this resource, if any: serves watches and resourceVersion=0 reads
+     * (consistent reads and writes always go to storage).
+     */
+    private readonly cache?: () => Storage,
   ) {
     this.qualifiedResource = { group: info.group, resource: info.resource };
     this.fieldNames = supportedFields(info.group, info.resource);
+  }
+
+  /** A DELETE that removed the object answers with the object rather than a Status. */
+  get returnsDeletedObject(): boolean {
+    return this.strategy.returnDeletedObject;
   }
 
   get apiVersion(): string {
@@ -222,6 +312,7 @@ export class ResourceRegistry {
   /** POST: creates an object (201). `namespace` is the URL's namespace ('' for cluster scope). */
   async create(namespace: string, body: StoredObject, opts: WriteOptions): Promise<StoredObject> {
     const obj = body;
+    checkObjectShape(obj, this.info.kind);
     this.checkTypeMeta(obj);
     this.checkNamespace(obj, namespace);
     const meta = metaOf(obj);
@@ -237,17 +328,21 @@ export class ResourceRegistry {
     if (this.strategy.hasGeneration) meta.generation = 1;
     else delete meta.generation;
     this.strategy.prepareForCreate(obj);
-
-    const errs = [
-      ...validateObjectMeta(meta, this.info.namespaced, this.strategy.nameFn, newPath('metadata')),
-      ...this.hooks.validateCreate(obj),
-    ];
-    if (errs.length > 0) throw this.invalid(meta.name ?? '', errs);
+    this.hooks.prepareCreate?.(this.info, obj);
     await this.checkNamespaceLifecycle(namespace);
 
     const name = meta.name ?? '';
     const key = this.key(namespace, name);
+    // Upstream allocates Service IPs and ports before validation (validation checks them).
     const undo = await this.hooks.beforeCreate?.(this.info, obj, opts.dryRun);
+    const errs = [
+      ...validateObjectMeta(meta, this.info.namespaced, this.strategy.nameFn, newPath('metadata')),
+      ...this.hooks.validateCreate(obj),
+    ];
+    if (errs.length > 0) {
+      await undo?.();
+      throw this.invalid(name, errs);
+    }
     this.hooks.normalize?.(obj);
     if (opts.dryRun) {
       const existing = await this.storage.get(key, { ignoreNotFound: true }).catch((e: unknown) => {
@@ -266,8 +361,9 @@ export class ResourceRegistry {
 
   async get(namespace: string, name: string, resourceVersion?: string): Promise<StoredObject> {
     const rv = parseResourceVersion(resourceVersion);
+    const source = rv === 0 && this.cache ? this.cache() : this.storage;
     try {
-      return await this.storage.get(
+      return await source.get(
         this.key(namespace, name),
         rv === undefined ? {} : { resourceVersion: rv },
       );
@@ -320,8 +416,10 @@ export class ResourceRegistry {
     if (q.continue !== undefined && q.continue !== '' && rv !== undefined && rv !== 0) {
       throw newBadRequest('specifying resource version is not allowed when using continue');
     }
+    const paged = (q.limit ?? 0) > 0 || (q.continue ?? '') !== '';
+    const source = rv === 0 && !paged && this.cache ? this.cache() : this.storage;
     try {
-      const res = await this.storage.list(storageListPrefix(this.info, namespace), {
+      const res = await source.list(storageListPrefix(this.info, namespace), {
         ...(rv === undefined ? {} : { resourceVersion: rv }),
         ...(match === 'NotOlderThan' || match === 'Exact' ? { resourceVersionMatch: match } : {}),
         ...(q.limit !== undefined && q.limit > 0 ? { limit: q.limit } : {}),
@@ -340,13 +438,16 @@ export class ResourceRegistry {
   watch(namespace: string, q: WatchQuery, signal: AbortSignal): Watcher<StoredObject> {
     const predicate = this.predicate(q.labelSelector, q.fieldSelector);
     const rv = parseResourceVersion(q.resourceVersion);
-    return this.storage.watch(storageListPrefix(this.info, namespace), {
-      recursive: true,
-      ...(rv === undefined ? {} : { resourceVersion: rv }),
-      ...(predicate ? { predicate } : {}),
-      progressNotify: q.allowWatchBookmarks === true,
-      signal,
-    });
+    return (this.cache ? this.cache() : this.storage).watch(
+      storageListPrefix(this.info, namespace),
+      {
+        recursive: true,
+        ...(rv === undefined ? {} : { resourceVersion: rv }),
+        ...(predicate ? { predicate } : {}),
+        progressNotify: q.allowWatchBookmarks === true,
+        signal,
+      },
+    );
   }
 
   /**
@@ -428,6 +529,7 @@ export class ResourceRegistry {
     const tryUpdate = (current: StoredObject | undefined): StoredObject => {
       if (current === undefined) throw newNotFound(this.qualifiedResource, name);
       const next = compute(clone(current));
+      checkObjectShape(next, this.info.kind);
       const wantRv = next.metadata?.resourceVersion ?? '';
       if (wantRv !== '' && wantRv !== current.metadata?.resourceVersion) {
         throw newConflict(
@@ -436,7 +538,7 @@ export class ResourceRegistry {
           'the object has been modified; please apply your changes to the latest version and try again',
         );
       }
-      if ((next.metadata?.name ?? name) !== name) {
+      if ((next.metadata?.name ?? '') !== name) {
         throw newBadRequest(
           `the name of the object (${next.metadata?.name ?? ''}) does not match the name on the URL (${name})`,
         );
@@ -450,7 +552,9 @@ export class ResourceRegistry {
           current.metadata ?? {},
           newPath('metadata'),
         ),
-        ...this.hooks.validateUpdate(obj, current),
+        ...(subresource === 'status'
+          ? this.hooks.validateStatusUpdate(obj, current)
+          : this.hooks.validateUpdate(obj, current)),
       ].filter((e) => e.field !== 'metadata.resourceVersion'); // checked above; empty = unconditional
       if (errs.length > 0) throw this.invalid(name, errs);
       delete metaOf(obj).resourceVersion;
@@ -463,12 +567,22 @@ export class ResourceRegistry {
       }
       return obj;
     };
+    let updated: StoredObject;
     try {
-      const updated = await this.storage.guaranteedUpdate(key, tryUpdate);
-      return dryRunResult ?? updated;
+      updated = await this.storage.guaranteedUpdate(key, tryUpdate);
     } catch (err) {
       throw this.wrap(err, name);
     }
+    if (dryRunResult !== undefined) return dryRunResult;
+    // An update that removed the last finalizer of an object being deleted finishes the
+    // deletion (upstream's shouldDeleteDuringUpdate).
+    if (
+      updated.metadata?.deletionTimestamp !== undefined &&
+      (updated.metadata.finalizers ?? []).length === 0
+    ) {
+      await this.deleteIfFinalized(namespace, updated);
+    }
+    return updated;
   }
 
   /** PUT (also of /status). Returns the stored object and whether it was created (201). */
@@ -479,7 +593,13 @@ export class ResourceRegistry {
     subresource: string,
     opts: WriteOptions,
   ): Promise<{ object: StoredObject; created: boolean }> {
+    checkObjectShape(body, this.info.kind);
     this.checkTypeMeta(body);
+    if ((body.metadata?.name ?? '') !== name) {
+      throw newBadRequest(
+        `the name of the object (${body.metadata?.name ?? ''}) does not match the name on the URL (${name})`,
+      );
+    }
     if (this.info.namespaced) {
       const ns = body.metadata?.namespace;
       if (ns !== undefined && ns !== '' && ns !== namespace) {
