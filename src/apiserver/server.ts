@@ -94,10 +94,26 @@ export class WatchCaches {
 /** Namespaces that exist from the start (upstream's system namespaces). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+/** Identities per TLS connection: the peer certificate cannot change within one. */
+const userBySocket = new WeakMap<object, UserInfo | null>();
+
 /** Reads the client certificate identity: user = CN, groups = O (upstream x509 authenticator). */
 function authenticateClientCert(req: Request): UserInfo | undefined {
   const socket = (req as unknown as { socket?: TLSSocket }).socket;
-  if (socket === undefined || !socket.authorized) return undefined;
+  if (socket === undefined) return undefined;
+  // HTTP/2 exposes a per-request proxy; the session's socket is the stable key.
+  const stable =
+    (req as unknown as { stream?: { session?: { socket?: object } } }).stream?.session?.socket ??
+    socket;
+  const cached = userBySocket.get(stable);
+  if (cached !== undefined) return cached ?? undefined;
+  const user = identityOf(socket);
+  userBySocket.set(stable, user ?? null);
+  return user;
+}
+
+function identityOf(socket: TLSSocket): UserInfo | undefined {
+  if (!socket.authorized) return undefined;
   const cert = socket.getPeerCertificate();
   // A resumed TLS session may report authorized without a certificate: no identity then.
   const subject = (cert as { subject?: Record<string, string | string[] | undefined> }).subject;
@@ -207,6 +223,10 @@ export function buildRegistries(
     normalize: (obj) => {
       setWireZeroValues(obj);
     },
+    beforeUpdate: async (info, obj, old, dryRun) =>
+      info.group === '' && info.resource === 'services'
+        ? services.update(obj, old, dryRun)
+        : undefined,
     beforeCreate: async (info, obj, dryRun) =>
       info.group === '' && info.resource === 'services'
         ? services.allocate(obj, dryRun)

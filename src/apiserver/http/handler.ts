@@ -944,6 +944,23 @@ async function evictPod(
   return SUCCESS({});
 }
 
+/** Serialized watch lines per shared event object (the cacher hands all watchers the same one). */
+const encodedEvents = new WeakMap<object, Map<string, string>>();
+
+function encodedEvent(type: string, object: object): string {
+  let byType = encodedEvents.get(object);
+  if (byType === undefined) {
+    byType = new Map();
+    encodedEvents.set(object, byType);
+  }
+  let line = byType.get(type);
+  if (line === undefined) {
+    line = `${JSON.stringify({ type, object })}\n`;
+    byType.set(type, line);
+  }
+  return line;
+}
+
 async function serveWatch(
   registry: ResourceRegistry,
   ns: string,
@@ -993,14 +1010,14 @@ async function serveWatch(
   const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
   const includeObject = table ? includeObjectOf(params) : 'Object';
   let first = true;
-  const write = async (line: object): Promise<void> => {
+  const write = async (line: object | string): Promise<void> => {
     if (!res.headersSent) {
       res.writeHead(200, {
         'Content-Type': 'application/json',
         'Cache-Control': 'no-cache, private',
       });
     }
-    if (!res.write(`${JSON.stringify(line)}\n`)) {
+    if (!res.write(typeof line === 'string' ? line : `${JSON.stringify(line)}\n`)) {
       await new Promise<void>((resolve) => {
         res.once('drain', resolve);
         res.once('close', resolve);
@@ -1037,7 +1054,8 @@ async function serveWatch(
         );
         first = false;
       }
-      await write({ type: ev.type, object });
+      // Watchers fed by the watch cache share event objects: encode each (type, object) once.
+      await write(table ? { type: ev.type, object } : encodedEvent(ev.type, ev.object));
     }
   } catch (err) {
     const status = isStorageError(err)

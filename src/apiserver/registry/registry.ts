@@ -64,11 +64,28 @@ export interface RegistryHooks {
     obj: StoredObject,
     dryRun: boolean,
   ): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Adjusts what an updated object holds (a Service changing type gains or loses node ports
+   * and cluster IPs): `undo` reverses the reservations if the write fails, `commit` releases
+   * what the old object held once the write succeeded.
+   */
+  beforeUpdate?(
+    info: ResourceInfo,
+    obj: StoredObject,
+    old: StoredObject,
+    dryRun: boolean,
+  ): Promise<UpdateAllocation | undefined>;
   /** Adds the zero values upstream's Go encoding shows (`status: {}`, ...) to a prepared object. */
   normalize?(obj: StoredObject): void;
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+/** Reservations made for an update; see RegistryHooks.beforeUpdate. */
+export interface UpdateAllocation {
+  undo(): Promise<void>;
+  commit(): Promise<void>;
+}
 
 export interface ListQuery {
   labelSelector?: string;
@@ -526,7 +543,15 @@ export class ResourceRegistry {
   ): Promise<StoredObject> {
     const key = this.key(namespace, name);
     let dryRunResult: StoredObject | undefined;
-    const tryUpdate = (current: StoredObject | undefined): StoredObject => {
+    // Allocations made by an attempt that then lost a conflict are undone before the retry.
+    let pending: UpdateAllocation | undefined;
+    const undoPending = async (): Promise<void> => {
+      const p = pending;
+      pending = undefined;
+      await p?.undo();
+    };
+    const tryUpdate = async (current: StoredObject | undefined): Promise<StoredObject> => {
+      await undoPending();
       if (current === undefined) throw newNotFound(this.qualifiedResource, name);
       const next = compute(clone(current));
       checkObjectShape(next, this.info.kind);
@@ -545,6 +570,8 @@ export class ResourceRegistry {
       }
       this.hooks.setDefaults(next);
       const obj = this.prepareUpdate(next, current, subresource);
+      if (subresource === '')
+        pending = await this.hooks.beforeUpdate?.(this.info, obj, current, opts.dryRun);
       this.hooks.normalize?.(obj);
       const errs = [
         ...validateObjectMetaUpdate(
@@ -571,8 +598,12 @@ export class ResourceRegistry {
     try {
       updated = await this.storage.guaranteedUpdate(key, tryUpdate);
     } catch (err) {
+      await undoPending();
       throw this.wrap(err, name);
     }
+    const done = pending;
+    pending = undefined;
+    await done?.commit();
     if (dryRunResult !== undefined) return dryRunResult;
     // An update that removed the last finalizer of an object being deleted finishes the
     // deletion (upstream's shouldDeleteDuringUpdate).

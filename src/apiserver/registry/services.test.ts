@@ -92,3 +92,60 @@ describe('service allocation', () => {
     assert.equal(specOf(real).clusterIP, '10.96.0.2');
   });
 });
+
+describe('service updates', () => {
+  it('gains node ports when becoming NodePort and releases them when going back', async () => {
+    const alloc = new ServiceAllocator(new Store(createMemoryBackend()));
+    const created = svc({ type: 'ClusterIP', ports: [{ port: 80 }] });
+    await alloc.allocate(created, false);
+    const asNodePort = structuredClone(created);
+    (asNodePort['spec'] as { type: string }).type = 'NodePort';
+    const up = await alloc.update(asNodePort, created, false);
+    await up.commit();
+    const port = specOf(asNodePort).ports?.[0]?.nodePort ?? 0;
+    assert.ok(port >= 30000 && port <= 32767, String(port));
+    assert.equal(specOf(asNodePort).clusterIP, specOf(created).clusterIP);
+
+    const back = structuredClone(asNodePort);
+    (back['spec'] as { type: string }).type = 'ClusterIP';
+    const down = await alloc.update(back, asNodePort, false);
+    assert.equal(specOf(back).ports?.[0]?.nodePort, undefined, 'unchanged node port dropped');
+    await down.commit();
+    // The released port can be requested again.
+    await alloc.allocate(svc({ type: 'NodePort', ports: [{ port: 1, nodePort: port }] }), false);
+  });
+
+  it('undoes reservations when the write does not happen', async () => {
+    const alloc = new ServiceAllocator(new Store(createMemoryBackend()));
+    const created = svc({ type: 'ClusterIP', ports: [{ port: 80 }] });
+    await alloc.allocate(created, false);
+    const next = structuredClone(created);
+    (next['spec'] as { type: string; ports: { port: number; nodePort?: number }[] }).type =
+      'NodePort';
+    (next['spec'] as { ports: { port: number; nodePort?: number }[] }).ports[0] = {
+      port: 80,
+      nodePort: 30500,
+    };
+    const up = await alloc.update(next, created, false);
+    await up.undo();
+    await alloc.allocate(svc({ type: 'NodePort', ports: [{ port: 1, nodePort: 30500 }] }), false);
+  });
+
+  it('drops the cluster IP when becoming ExternalName and allocates one when leaving it', async () => {
+    const alloc = new ServiceAllocator(new Store(createMemoryBackend()), {
+      serviceCIDR: '10.96.0.0/29',
+    });
+    const created = svc({ type: 'ClusterIP', clusterIP: '10.96.0.3', ports: [{ port: 80 }] });
+    await alloc.allocate(created, false);
+    const ext = structuredClone(created);
+    (ext['spec'] as { type: string; externalName?: string }).type = 'ExternalName';
+    const toExt = await alloc.update(ext, created, false);
+    assert.equal(specOf(ext).clusterIP, undefined);
+    await toExt.commit();
+    await alloc.allocate(svc({ clusterIP: '10.96.0.3' }), false); // released
+    const back = structuredClone(ext);
+    (back['spec'] as { type: string }).type = 'ClusterIP';
+    await alloc.update(back, ext, false);
+    assert.match(specOf(back).clusterIP ?? '', /^10\.96\.0\.\d$/);
+  });
+});

@@ -164,6 +164,95 @@ export class ServiceAllocator {
     }
   }
 
+  /**
+   * Prepares an update of a Service (upstream dropTypeDependentFields + allocUpdate): fields
+   * that only make sense for the old type are dropped when the client left them unchanged,
+   * node ports and cluster IPs are reserved for what the new object needs, and what the old
+   * object held but the new one does not is released by `commit` after the write.
+   */
+  async update(
+    svc: StoredObject,
+    old: StoredObject,
+    dryRun: boolean,
+  ): Promise<{ undo(): Promise<void>; commit(): Promise<void> }> {
+    const spec = (svc['spec'] ?? {}) as ServiceSpec & {
+      externalTrafficPolicy?: string;
+      healthCheckNodePort?: number;
+    };
+    const oldSpec = (old['spec'] ?? {}) as ServiceSpec & { externalTrafficPolicy?: string };
+    const type = spec.type ?? 'ClusterIP';
+    const oldType = oldSpec.type ?? 'ClusterIP';
+    const wantsNodePorts = type === 'NodePort' || type === 'LoadBalancer';
+    const oldPorts = new Set(
+      (oldSpec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => (n ?? 0) > 0),
+    );
+    if (!wantsNodePorts) {
+      for (const p of spec.ports ?? []) {
+        if (p.nodePort !== undefined && oldPorts.has(p.nodePort)) delete p.nodePort;
+      }
+      if (spec.externalTrafficPolicy === oldSpec.externalTrafficPolicy)
+        delete spec.externalTrafficPolicy;
+      delete spec.healthCheckNodePort;
+    }
+    const undo: (() => Promise<void>)[] = [];
+    const release: StoredObject = { spec: { ports: [] as ServicePort[] } };
+    const releasePorts = (release['spec'] as ServiceSpec).ports ?? [];
+    try {
+      if (type === 'ExternalName' && oldType !== 'ExternalName') {
+        if (spec.clusterIP === oldSpec.clusterIP) delete spec.clusterIP;
+        if (JSON.stringify(spec.clusterIPs) === JSON.stringify(oldSpec.clusterIPs))
+          delete spec.clusterIPs;
+        delete spec.ipFamilies;
+        delete spec.ipFamilyPolicy;
+        (release['spec'] as ServiceSpec).clusterIPs = oldSpec.clusterIPs ?? [];
+      } else if (type !== 'ExternalName' && oldType === 'ExternalName') {
+        const fresh: StoredObject = {
+          metadata: svc.metadata ?? {},
+          spec: { clusterIP: spec.clusterIP ?? '' },
+        };
+        undo.push(await this.allocate(fresh, dryRun));
+        const got = fresh['spec'] as ServiceSpec;
+        spec.clusterIP = got.clusterIP;
+        spec.clusterIPs = got.clusterIPs;
+        spec.ipFamilies = got.ipFamilies;
+        spec.ipFamilyPolicy = got.ipFamilyPolicy;
+      }
+      const kept = new Set<number>();
+      if (wantsNodePorts) {
+        const ports = spec.ports ?? [];
+        for (let i = 0; i < ports.length; i++) {
+          const p = ports[i];
+          if (p === undefined) continue;
+          if (p.nodePort !== undefined && p.nodePort > 0 && oldPorts.has(p.nodePort)) {
+            kept.add(p.nodePort);
+            continue;
+          }
+          // New or changed port: reserve it like a create would.
+          const one: StoredObject = {
+            metadata: svc.metadata ?? {},
+            spec: { type: 'NodePort', clusterIP: 'None', ports: [{ ...p }] },
+          };
+          undo.push(await this.allocate(one, dryRun));
+          const got = ((one['spec'] as ServiceSpec).ports ?? [])[0];
+          if (got?.nodePort !== undefined) p.nodePort = got.nodePort;
+        }
+      }
+      for (const n of oldPorts) if (!kept.has(n)) releasePorts.push({ nodePort: n });
+      svc['spec'] = spec;
+    } catch (err) {
+      for (const u of undo.reverse()) await u();
+      throw err;
+    }
+    return {
+      undo: async () => {
+        for (const u of undo.reverse()) await u();
+      },
+      commit: async () => {
+        if (!dryRun) await this.release(release);
+      },
+    };
+  }
+
   /** Frees what a deleted Service held. */
   async release(svc: StoredObject): Promise<void> {
     const spec = (svc['spec'] ?? {}) as ServiceSpec;
