@@ -151,6 +151,14 @@ spec:
     assert.match(dup.stderr, /AlreadyExists/);
   });
 
+  it('answers auth whoami and can-i (protobuf reviews on 1.32)', async () => {
+    const who = await ok(['auth', 'whoami']);
+    assert.match(who, /^Username\s+admin$/m);
+    assert.match(who, /system:masters/);
+    assert.equal((await ok(['auth', 'can-i', 'create', 'pods'])).trim(), 'yes');
+    assert.equal((await ok(['auth', 'can-i', '--list'])).includes('*.*'), true);
+  });
+
   it('streams changes to kubectl get -w', async () => {
     const child = spawn('kubectl', [
       '--kubeconfig',
