@@ -144,6 +144,20 @@ describe('API server over HTTPS', () => {
     assert.equal(yaml.status, 201);
   });
 
+  it('accepts request lines and headers up to 1 MiB, as upstream', async () => {
+    const long = await call(
+      'GET',
+      `/api/v1/namespaces/default/configmaps?labelSelector=${'a,'.repeat(20000)}a`,
+    );
+    assert.equal(long.status, 200, long.body.slice(0, 200));
+    const bad = await call(
+      'GET',
+      `/api/v1/namespaces/default/configmaps?labelSelector=${'a in ('.repeat(5000)}`,
+    );
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json()['kind'], 'Status');
+  });
+
   it('binds a pod once and refuses a second binding', async () => {
     const pod = JSON.stringify({
       metadata: { name: 'p1' },

@@ -417,6 +417,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       requestCert: true,
       rejectUnauthorized: false,
       allowHTTP1: true,
+      settings: { maxHeaderListSize: 1 << 20 },
     },
     (req, res) => {
       inFlight++;
@@ -427,6 +428,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       handler(req, res);
     },
   );
+  // Upstream (Go) accepts 1 MiB of request headers; Node's HTTP/1 parser defaults to 16 KiB and
+  // the HTTP/1 fallback of an HTTP/2 server reads this property (there is no option for it).
+  (server as unknown as { maxHeaderSize: number }).maxHeaderSize = 1 << 20;
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<Socket>();
   server.on('session', (s) => {

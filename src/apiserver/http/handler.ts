@@ -36,6 +36,7 @@ import {
 import type { OpenApiDocs } from '../openapi/index.ts';
 import type { ResourceRequestInfo } from '../request-info.ts';
 import { parseRequestInfo } from '../request-info.ts';
+import { checkNameMatchesURL } from '../registry/registry.ts';
 import type { DeleteOptionsBody, PatchType, ResourceRegistry } from '../registry/registry.ts';
 import { interpretStorageError } from '../storage-errors.ts';
 import { readBody, sendError, sendJSON, sendText, type Request, type Response } from './respond.ts';
@@ -842,11 +843,7 @@ async function bindPod(
   dryRun: boolean,
 ): Promise<object> {
   const target = (body['target'] ?? {}) as { kind?: string; name?: string };
-  if ((body.metadata?.name ?? name) !== name) {
-    throw newBadRequest(
-      `the name of the object (${body.metadata?.name ?? ''}) does not match the name on the URL (${name})`,
-    );
-  }
+  if ((body.metadata?.name ?? '') !== '') checkNameMatchesURL(body, name);
   if (target.kind !== undefined && target.kind !== '' && target.kind !== 'Node') {
     throw newBadRequest('target.kind: Unsupported value: only "Node" is supported');
   }

@@ -219,6 +219,16 @@ export function checkObjectShape(obj: unknown, kind: string): asserts obj is Sto
   }
 }
 
+/** Upstream's checkName: the body's name must equal the name in the URL (400 otherwise). */
+export function checkNameMatchesURL(obj: StoredObject, name: string): void {
+  const bodyName = obj.metadata?.name ?? '';
+  if (bodyName !== name) {
+    throw newBadRequest(
+      `the name of the object (${bodyName}) does not match the name on the URL (${name})`,
+    );
+  }
+}
+
 function clone<T>(v: T): T {
   return structuredClone(v);
 }
@@ -563,11 +573,7 @@ export class ResourceRegistry {
           'the object has been modified; please apply your changes to the latest version and try again',
         );
       }
-      if ((next.metadata?.name ?? '') !== name) {
-        throw newBadRequest(
-          `the name of the object (${next.metadata?.name ?? ''}) does not match the name on the URL (${name})`,
-        );
-      }
+      checkNameMatchesURL(next, name);
       this.hooks.setDefaults(next);
       const obj = this.prepareUpdate(next, current, subresource);
       if (subresource === '')
@@ -626,11 +632,7 @@ export class ResourceRegistry {
   ): Promise<{ object: StoredObject; created: boolean }> {
     checkObjectShape(body, this.info.kind);
     this.checkTypeMeta(body);
-    if ((body.metadata?.name ?? '') !== name) {
-      throw newBadRequest(
-        `the name of the object (${body.metadata?.name ?? ''}) does not match the name on the URL (${name})`,
-      );
-    }
+    checkNameMatchesURL(body, name);
     if (this.info.namespaced) {
       const ns = body.metadata?.namespace;
       if (ns !== undefined && ns !== '' && ns !== namespace) {
@@ -647,14 +649,7 @@ export class ResourceRegistry {
         });
       if (existing === undefined) {
         const copy = clone(body);
-        const meta = metaOf(copy);
-        if ((meta.name ?? '') !== '' && meta.name !== name) {
-          throw newBadRequest(
-            `the name of the object (${meta.name ?? ''}) does not match the name on the URL (${name})`,
-          );
-        }
-        meta.name = name;
-        delete meta.resourceVersion;
+        delete metaOf(copy).resourceVersion;
         return { object: await this.create(namespace, copy, opts), created: true };
       }
     }
