@@ -616,7 +616,7 @@ async function handleResource(
       const dryRun = dryRunOf(params);
       const body = decodeBody(deps, req.headers['content-type'], await readBody(req));
       if (sub === 'scale') {
-        const scaled = await updateScale(registry, ns, info.name, body, dryRun);
+        const scaled = await updateScale(registry, ns, info.name, dryRun, () => body);
         sendJSON(res, 200, scaled);
         return;
       }
@@ -642,9 +642,13 @@ async function handleResource(
       }
       const body = await readBody(req);
       if (sub === 'scale') {
-        const current = await registry.get(ns, info.name);
-        const patched = registryPatchScale(registry, current, type, body);
-        sendJSON(res, 200, await updateScale(registry, ns, info.name, patched, dryRun));
+        const scaled = await updateScale(registry, ns, info.name, dryRun, (current) =>
+          registry.applyPatchTo(type, scaleOf(registry.info, current) as StoredObject, body, {
+            apiVersion: 'autoscaling/v1',
+            kind: 'Scale',
+          }),
+        );
+        sendJSON(res, 200, scaled);
         return;
       }
       if (sub !== '' && sub !== 'status') throw notFoundResource();
@@ -777,48 +781,39 @@ function scaleOf(r: ResourceInfo, obj: StoredObject): object {
   };
 }
 
-function registryPatchScale(
-  registry: ResourceRegistry,
-  current: StoredObject,
-  type: PatchType,
-  patch: Buffer,
-): StoredObject {
-  const scale = scaleOf(registry.info, current) as StoredObject;
-  return registryApplyPatch(registry, scale, type, patch);
-}
-
-function registryApplyPatch(
-  registry: ResourceRegistry,
-  obj: StoredObject,
-  type: PatchType,
-  patch: Buffer,
-): StoredObject {
-  return registry.applyPatchTo(type, obj, patch, { apiVersion: 'autoscaling/v1', kind: 'Scale' });
-}
-
-/** PUT/PATCH of /scale: sets spec.replicas (with the Scale's resourceVersion as precondition). */
+/**
+ * PUT/PATCH of /scale: `scaleFor(current)` gives the requested Scale for the latest object, and
+ * its spec.replicas is written inside the update loop (so concurrent writes retry rather than
+ * conflict); a resourceVersion in the Scale is a precondition, as upstream.
+ */
 async function updateScale(
   registry: ResourceRegistry,
   ns: string,
   name: string,
-  body: StoredObject,
   dryRun: boolean,
+  scaleFor: (current: StoredObject) => StoredObject,
 ): Promise<object> {
-  const spec = (body['spec'] ?? {}) as { replicas?: unknown };
-  const replicas = spec.replicas;
-  if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas))) {
-    throw newBadRequest('spec.replicas must be an integer');
-  }
-  const current = await registry.get(ns, name);
-  const next = structuredClone(current);
-  (next['spec'] as Record<string, unknown>)['replicas'] = replicas ?? 0;
-  const rv = body.metadata?.resourceVersion;
-  const meta = next.metadata ?? {};
-  next.metadata = {
-    ...meta,
-    resourceVersion: rv !== undefined && rv !== '' ? rv : (meta.resourceVersion ?? ''),
-  };
-  const { object } = await registry.update(ns, name, next, '', { dryRun });
+  const object = await registry.updateFrom(
+    ns,
+    name,
+    (current) => {
+      const scale = scaleFor(current);
+      const replicas = (scale['spec'] as { replicas?: unknown } | undefined)?.replicas;
+      if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas))) {
+        throw newBadRequest('spec.replicas must be an integer');
+      }
+      const next = structuredClone(current);
+      (next['spec'] as Record<string, unknown>)['replicas'] = replicas ?? 0;
+      const rv = scale.metadata?.resourceVersion;
+      next.metadata = {
+        ...next.metadata,
+        resourceVersion:
+          rv !== undefined && rv !== '' ? rv : (current.metadata?.resourceVersion ?? ''),
+      };
+      return next;
+    },
+    { dryRun },
+  );
   return scaleOf(registry.info, object);
 }
 
@@ -1008,12 +1003,6 @@ async function serveWatch(
   const includeObject = table ? includeObjectOf(params) : 'Object';
   let first = true;
   const write = async (line: object | string): Promise<void> => {
-    if (!res.headersSent) {
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'no-cache, private',
-      });
-    }
     if (!res.write(typeof line === 'string' ? line : `${JSON.stringify(line)}\n`)) {
       await new Promise<void>((resolve) => {
         res.once('drain', resolve);

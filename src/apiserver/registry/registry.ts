@@ -130,8 +130,6 @@ export interface DeleteResult {
   deleted: boolean;
 }
 
-const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
-
 /** Time as Kubernetes serialises metav1.Time: RFC 3339 with second precision. */
 export function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -490,9 +488,7 @@ export class ResourceRegistry {
     this.checkTypeMeta(next);
     const meta = metaOf(next);
     const old = current.metadata ?? {};
-    const hasStatus = this.info.subresources.some((s) => s.name === 'status');
     let obj = next;
-    const isNamespace = this.info.group === '' && this.info.resource === 'namespaces';
     if (subresource === 'finalize') {
       // Only spec.finalizers changes through /finalize.
       const spec = (next['spec'] ?? {}) as { finalizers?: string[] };
@@ -508,12 +504,12 @@ export class ResourceRegistry {
       if (meta.labels !== undefined) m.labels = meta.labels;
       if (meta.annotations !== undefined) m.annotations = meta.annotations;
       m.resourceVersion = meta.resourceVersion ?? '';
-    } else if (hasStatus && this.info.resource !== 'nodes') {
+    } else if (this.strategy.statusFromSubresource) {
       if (current['status'] === undefined) delete obj['status'];
       else obj['status'] = clone(current['status']);
     }
-    if (isNamespace && subresource === '') {
-      // spec.finalizers of a namespace change only through /finalize (upstream strategy).
+    if (this.strategy.specFinalizersFromSubresource && subresource === '') {
+      // spec.finalizers change only through /finalize (upstream namespace strategy).
       const oldSpec = (current['spec'] ?? {}) as { finalizers?: string[] };
       obj['spec'] = { ...(obj['spec'] ?? {}), finalizers: oldSpec.finalizers ?? [] };
       if ((oldSpec.finalizers ?? []).length === 0)
@@ -657,6 +653,20 @@ export class ResourceRegistry {
     return { object, created: false };
   }
 
+  /**
+   * An update computed from the latest stored object inside the optimistic-concurrency loop
+   * (subresources such as scale): `compute` gets a copy of the current object and returns the
+   * new one; a resourceVersion it sets is a precondition, as in PUT. Validation applies.
+   */
+  updateFrom(
+    namespace: string,
+    name: string,
+    compute: (current: StoredObject) => StoredObject,
+    opts: WriteOptions,
+  ): Promise<StoredObject> {
+    return this.updateWith(namespace, name, '', opts, compute);
+  }
+
   /** Applies a patch to a copy of `obj` (for subresources such as scale). */
   applyPatchTo(
     patchType: PatchType,
@@ -720,13 +730,7 @@ export class ResourceRegistry {
     options: DeleteOptionsBody,
     opts: WriteOptions,
   ): Promise<DeleteResult> {
-    if (
-      this.info.group === '' &&
-      this.info.resource === 'namespaces' &&
-      IMMORTAL_NAMESPACES.has(name)
-    ) {
-      throw newForbidden(this.qualifiedResource, name, 'this namespace may not be deleted');
-    }
+    this.strategy.checkDelete(name);
     const key = this.key(namespace, name);
     const policy =
       options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
@@ -766,12 +770,11 @@ export class ResourceRegistry {
     const finalizers = new Set(current.metadata?.finalizers ?? []);
     if (policy === 'Foreground') finalizers.add('foregroundDeletion');
     if (policy === 'Orphan') finalizers.add('orphan');
-    const isPod = this.info.group === '' && this.info.resource === 'pods';
-    const podGrace = isPod ? this.podGracePeriod(current, options) : 0;
-    const graceful = podGrace > 0;
-    const isNamespace = this.info.group === '' && this.info.resource === 'namespaces';
+    const grace = this.strategy.gracePeriodSeconds(current, options.gracePeriodSeconds);
+    const graceful = grace > 0;
+    const mark = this.strategy.markForDeletion;
 
-    if (finalizers.size > 0 || graceful || isNamespace) {
+    if (finalizers.size > 0 || graceful || mark !== undefined) {
       // Mark for deletion; finalizers' owners (or the kubelet) finish the job.
       if (opts.dryRun) return { object: current, deleted: false };
       try {
@@ -781,20 +784,18 @@ export class ResourceRegistry {
           const meta = metaOf(cur);
           if (meta.deletionTimestamp === undefined) {
             const now = this.hooks.now();
-            meta.deletionTimestamp = rfc3339(new Date(now.getTime() + podGrace * 1000));
-            meta.deletionGracePeriodSeconds = podGrace;
-          } else if (graceful && (meta.deletionGracePeriodSeconds ?? 0) > podGrace) {
+            meta.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+            meta.deletionGracePeriodSeconds = grace;
+          } else if (graceful && (meta.deletionGracePeriodSeconds ?? 0) > grace) {
             // A shorter grace period may replace a longer one.
-            meta.deletionTimestamp = rfc3339(
-              new Date(this.hooks.now().getTime() + podGrace * 1000),
-            );
-            meta.deletionGracePeriodSeconds = podGrace;
+            meta.deletionTimestamp = rfc3339(new Date(this.hooks.now().getTime() + grace * 1000));
+            meta.deletionGracePeriodSeconds = grace;
           }
           const f = new Set(meta.finalizers ?? []);
           if (policy === 'Foreground') f.add('foregroundDeletion');
           if (policy === 'Orphan') f.add('orphan');
           if (f.size > 0) meta.finalizers = [...f];
-          if (isNamespace) cur['status'] = { ...(cur['status'] ?? {}), phase: 'Terminating' };
+          mark?.(cur);
           return cur;
         });
         const result = { object: updated, deleted: false };
@@ -820,19 +821,6 @@ export class ResourceRegistry {
     } catch (err) {
       throw this.wrap(err, name);
     }
-  }
-
-  /** Grace period of a pod deletion: 0 (immediate) for unbound pods, as upstream. */
-  private podGracePeriod(pod: StoredObject, options: DeleteOptionsBody): number {
-    const spec = (pod['spec'] ?? {}) as {
-      nodeName?: string;
-      terminationGracePeriodSeconds?: number;
-    };
-    const status = (pod['status'] ?? {}) as { phase?: string };
-    if ((spec.nodeName ?? '') === '') return 0;
-    if (status.phase === 'Succeeded' || status.phase === 'Failed') return 0;
-    const grace = options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-    return Math.max(0, grace);
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { ResourceInfo, ValidateNameFunc } from '../../api/index.ts';
 import {
+  newForbidden,
   nameIsDNSLabel,
   nameIsDNS1035Label,
   nameIsDNSSubdomain,
@@ -23,6 +24,22 @@ export interface ResourceStrategy {
   returnDeletedObject: boolean;
   /** Resets fields a client may not set on create (e.g. status). Mutates `obj`. */
   prepareForCreate(obj: StoredObject): void;
+  /** Updates of the main resource keep the stored status (it changes only through /status). */
+  statusFromSubresource: boolean;
+  /** Updates of the main resource keep spec.finalizers (namespaces: only through /finalize). */
+  specFinalizersFromSubresource: boolean;
+  /** Throws to refuse deleting `name` (e.g. the system namespaces). */
+  checkDelete(name: string): void;
+  /**
+   * Seconds of graceful deletion for this object (pods bound to a node); 0 deletes at once
+   * unless finalizers or `markForDeletion` keep it.
+   */
+  gracePeriodSeconds(obj: StoredObject, requested: number | undefined): number;
+  /**
+   * Always delete by marking (deletionTimestamp) and let an owner finish, changing the object
+   * as given (namespaces go Terminating). Undefined for ordinary resources.
+   */
+  markForDeletion?: (obj: StoredObject) => void;
 }
 
 const hasStatus = (info: ResourceInfo): boolean =>
@@ -99,6 +116,18 @@ export function podQOSClass(pod: StoredObject): 'Guaranteed' | 'Burstable' | 'Be
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/** Namespaces that cannot be deleted (upstream's NamespaceLifecycle immortal namespaces). */
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
+/** Grace period of a pod deletion: 0 (immediate) for unbound or finished pods, as upstream. */
+function podGracePeriod(pod: StoredObject, requested: number | undefined): number {
+  const spec = (pod['spec'] ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+  const status = (pod['status'] ?? {}) as { phase?: string };
+  if ((spec.nodeName ?? '') === '') return 0;
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') return 0;
+  return Math.max(0, requested ?? spec.terminationGracePeriodSeconds ?? 30);
+}
+
 /** The strategy of a built-in resource. */
 export function strategyFor(info: ResourceInfo): ResourceStrategy {
   const gr = `${info.group}/${info.resource}`;
@@ -108,6 +137,25 @@ export function strategyFor(info: ResourceInfo): ResourceStrategy {
     hasGeneration: GENERATION.has(gr),
     allowCreateOnUpdate: ALLOW_CREATE_ON_UPDATE.has(gr),
     returnDeletedObject: gr === '/pods',
+    statusFromSubresource: status && gr !== '/nodes',
+    specFinalizersFromSubresource: gr === '/namespaces',
+    checkDelete(name) {
+      if (gr === '/namespaces' && IMMORTAL_NAMESPACES.has(name)) {
+        throw newForbidden(
+          { group: '', resource: 'namespaces' },
+          name,
+          'this namespace may not be deleted',
+        );
+      }
+    },
+    gracePeriodSeconds: (obj, requested) => (gr === '/pods' ? podGracePeriod(obj, requested) : 0),
+    ...(gr === '/namespaces'
+      ? {
+          markForDeletion: (obj: StoredObject) => {
+            obj['status'] = { ...(obj['status'] ?? {}), phase: 'Terminating' };
+          },
+        }
+      : {}),
     prepareForCreate(obj) {
       if (gr === '/pods') {
         obj['status'] = { phase: 'Pending', qosClass: podQOSClass(obj) };
