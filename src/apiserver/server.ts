@@ -212,9 +212,14 @@ export function buildRegistries(
     },
     namespacePhase: async (namespace) => {
       if (nsInfo === undefined) return 'Active';
-      const ns = await storage.get(storageKey(nsInfo, undefined, namespace), {
-        ignoreNotFound: true,
-      });
+      const key = storageKey(nsInfo, undefined, namespace);
+      // The watch cache answers for every create in an existing namespace; only a namespace it
+      // has not seen yet (just created, or missing) costs a consistent read, as upstream's
+      // NamespaceLifecycle does with its informer.
+      const source = caches?.get(nsInfo.storagePrefix ?? '') ?? storage;
+      const ns =
+        (await source.get(key, { resourceVersion: 0, ignoreNotFound: true })) ??
+        (await storage.get(key, { ignoreNotFound: true }));
       if (ns === undefined) return undefined;
       const phase = (ns['status'] as { phase?: string } | undefined)?.phase;
       return phase ?? 'Active';
