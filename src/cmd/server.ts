@@ -68,8 +68,11 @@ export interface RunServerOptions {
   /** Stops the server like SIGTERM does (tests); signals are handled either way. */
   signal?: AbortSignal;
   /** Replaces the real API server (tests of the wiring); loaded lazily by default. */
-  startApiServer?: (opts: ApiServerOptions) => Promise<Pick<RunningApiServer, 'port' | 'close'>>;
+  startApiServer?: StartApiServer;
 }
+
+/** Starts the API server (the real one, or a test's stand-in). */
+type StartApiServer = (opts: ApiServerOptions) => Promise<Pick<RunningApiServer, 'port' | 'close'>>;
 
 /**
  * Runs the server until SIGINT/SIGTERM (or `opts.signal`), then shuts it down. Resolves to the
@@ -97,23 +100,28 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
   };
   opts.signal?.addEventListener('abort', onAbort);
 
-  // Load the API server's code while the store opens and the PKI is read.
-  const startApiServerLoaded =
-    opts.startApiServer !== undefined
-      ? Promise.resolve(opts.startApiServer)
-      : import('../apiserver/index.ts').then((m) => m.startApiServer);
-  startApiServerLoaded.catch(() => undefined);
-
   let storage: Storage | undefined;
   let server: { close(): Promise<void> } | undefined;
   try {
     const dataDir = resolveDataDir(flags.dataDir);
     await prepareDataDir(dataDir);
     const dsn = flags.datastoreEndpoint ?? defaultDatastore(dataDir);
-    storage = await openStorage(dsn);
+    // Start-up is mostly waiting: the SQLite writer thread boots (or etcd answers) while this
+    // thread loads the API server's code and reads the PKI. Open the store first so that its
+    // thread starts before module loading takes this one, then overlap the rest.
+    const storageOpening = openStorage(dsn);
+    storageOpening.catch(() => undefined);
+    const startApiServerLoaded: Promise<StartApiServer> =
+      opts.startApiServer !== undefined
+        ? Promise.resolve(opts.startApiServer)
+        : import('../apiserver/index.ts').then((m) => m.startApiServer);
+    startApiServerLoaded.catch(() => undefined);
     const extraIps =
       flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::' ? [] : [flags.bindAddress];
-    const pki = await ensurePki(dataDir, { ips: extraIps });
+    const pkiReading = ensurePki(dataDir, { ips: extraIps });
+    pkiReading.catch(() => undefined);
+    storage = await storageOpening;
+    const pki = await pkiReading;
     if (pki.generated.includes('ca')) {
       io.out(`Generated the cluster CA in ${join(dataDir, 'pki')}`);
     }

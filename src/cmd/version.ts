@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { KUBERNETES_VERSION } from '../api/index.ts';
+// Not through api/index.ts: that would load the whole API layer into every verb (even
+// `skiff version`), and the server verb starts its datastore before loading it.
+import { KUBERNETES_VERSION } from '../api/version.ts';
 
 /** Build information printed by `skiff version` (and later served at /version). */
 export interface VersionInfo {

@@ -15,6 +15,7 @@
 import type { Backend } from './backend.ts';
 import type { Storage } from './interface.ts';
 import { Store } from './store.ts';
+import { openSqliteBackend } from './sqlite/index.ts';
 import type { StoreOptions } from './store.ts';
 
 /** TLS files (PEM paths) for an etcd connection. */
@@ -132,7 +133,7 @@ export function parseDsn(dsn: string): Dsn {
 }
 
 /**
- * Opens the Backend a DSN names, importing only that driver. The caller owns the backend and
+ * Opens the Backend a DSN names, importing only that driver (sqlite is always loaded). The caller owns the backend and
  * must close it. Fails with DsnError for a bad DSN, or the driver's StorageError (Locked,
  * Unreachable, ...) when it cannot open.
  */
@@ -143,10 +144,11 @@ export async function openBackend(dsn: string): Promise<Backend> {
       const { createMemoryBackend } = await import('./memory/index.ts');
       return createMemoryBackend();
     }
-    case 'sqlite': {
-      const { openSqliteBackend } = await import('./sqlite/index.ts');
+    case 'sqlite':
+      // Imported statically (it is the default and small; the native addon loads lazily), so
+      // opening starts the writer thread at once instead of after a dynamic import, which
+      // would queue behind the API server's code loading.
       return openSqliteBackend({ path: parsed.path });
-    }
     case 'etcd': {
       const { openEtcdBackend } = await import('./etcd/index.ts');
       return openEtcdBackend({

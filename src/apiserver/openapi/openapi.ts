@@ -50,14 +50,14 @@ let generated: GeneratedSchemas | undefined;
 
 /**
  * The generated component schemas, read and parsed once (shared and not to be modified). The
- * file sits beside this module in src/; a `tsc` build does not copy JSON files, so from
- * dist/apiserver/openapi/ the checkout's src/ copy is used.
+ * file sits beside this module in src/; the build (esbuild, bundled into dist/cmd/) does not copy
+ * it, so from there the checkout's src/ copy is used.
  */
 export function generatedSchemas(): GeneratedSchemas {
   if (generated !== undefined) return generated;
   const candidates = [
     new URL('./schemas.generated.json', import.meta.url),
-    new URL('../../../src/apiserver/openapi/schemas.generated.json', import.meta.url),
+    new URL('../../src/apiserver/openapi/schemas.generated.json', import.meta.url),
   ];
   let text: string | undefined;
   let firstError: unknown;

@@ -77,7 +77,7 @@ export type OpResult =
   /** `revision`: the store's revision when the comparison failed. */
   | { ok: false; revision: number; current: RowKv | undefined };
 
-/** Options the worker needs, passed as workerData. */
+/** Options the worker needs, sent as its first message (see WriterClient.spawn). */
 export interface WorkerConfig {
   path: string;
   busyTimeoutMs: number;

@@ -4,7 +4,8 @@
  * a write's promise resolved sees that write. Each public method runs in one read transaction,
  * so the revision it reports and the rows it returns come from the same snapshot.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqliteDatabase } from './native.ts';
 import { StorageError, compacted } from '../errors.ts';
 import type { BackendEvent, KeyValue } from '../backend.ts';
 import { keyInterval } from './key-range.ts';
@@ -76,7 +77,7 @@ export class Reader {
     path: string,
     opts: { busyTimeoutMs: number; cacheSizeKiB: number; mmapBytes: number },
   ) {
-    this.db = new Database(path, { fileMustExist: true });
+    this.db = new (sqliteDatabase())(path, { fileMustExist: true });
     this.db.pragma(`busy_timeout = ${String(opts.busyTimeoutMs)}`);
     this.db.pragma('query_only = 1');
     this.db.pragma(`cache_size = -${String(opts.cacheSizeKiB)}`);

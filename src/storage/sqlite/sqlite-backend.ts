@@ -3,7 +3,8 @@
  * the compaction rule, writer-client.ts / writer-worker.ts for group commit, watch-hub.ts for
  * watches, reader.ts for reads.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqliteDatabase } from './native.ts';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StorageError } from '../errors.ts';
@@ -90,7 +91,7 @@ function acquireLock(path: string): Database.Database {
   const lockPath = `${path}-lock`;
   let db: Database.Database | undefined;
   try {
-    db = new Database(lockPath);
+    db = new (sqliteDatabase())(lockPath);
     db.pragma('busy_timeout = 0');
     db.pragma('locking_mode = EXCLUSIVE');
     // An open exclusive transaction: POSIX locks, released by the kernel if we die (kill -9).
@@ -446,7 +447,15 @@ class SqliteBackendImpl implements SqliteBackend {
 export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<SqliteBackend> {
   const path = resolve(opts.path);
   mkdirSync(dirname(path), { recursive: true });
-  const lock = acquireLock(path);
+  // The thread boots while this one takes the lock (see WriterClient.spawn).
+  const spawned = WriterClient.spawn();
+  let lock: Database.Database;
+  try {
+    lock = acquireLock(path);
+  } catch (err) {
+    await WriterClient.abandon(spawned);
+    throw err;
+  }
   let backend: SqliteBackendImpl | undefined;
   let writer: WriterClient | undefined;
   let reader: Reader | undefined;
@@ -464,6 +473,7 @@ export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<Sql
       (ops, results, revision) => {
         backend?.onCommit(ops, results, revision);
       },
+      spawned,
     );
     writer = started.client;
     reader = new Reader(path, {

@@ -68,25 +68,37 @@ const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
  * bootstrap defines `__name`, the helper esbuild (tsx) inserts to keep function names, and uses
  * only `process.getBuiltinModule`, so it runs whether the eval'd code is treated as CommonJS or
  * as an ES module (a parent started with `--input-type=module` passes that on).
+ *
+ * The worker loads better-sqlite3 at once but opens nothing until its first message brings the
+ * config: booting a thread takes tens of milliseconds, so the caller spawns it first and takes
+ * the file's lock meanwhile, and the database is never touched before the lock is held.
  */
-function spawnWorker(config: WorkerConfig): Worker {
+function spawnWorker(): Worker {
   const bootstrap = `
     const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
     const { createRequire } = process.getBuiltinModule('node:module');
     var __name = (f) => f;
     const main = ${writerWorkerMain.toString()};
-    main({
-      Database: createRequire(workerData.sqliteModule)(workerData.sqliteModule),
-      port: parentPort,
-      config: workerData.config,
-      schemaSql: workerData.schemaSql,
-      schemaVersion: workerData.schemaVersion,
-      exit: (code) => process.exit(code),
+    const Database = createRequire(workerData.sqliteModule)(workerData.sqliteModule);
+    parentPort.once('message', (config) => {
+      main({
+        Database,
+        port: parentPort,
+        config,
+        schemaSql: workerData.schemaSql,
+        schemaVersion: workerData.schemaVersion,
+        exit: (code) => process.exit(code),
+      });
     });`;
   return new Worker(bootstrap, {
     eval: true,
-    workerData: { config, sqliteModule, schemaSql: SCHEMA_SQL, schemaVersion: SCHEMA_VERSION },
+    workerData: { sqliteModule, schemaSql: SCHEMA_SQL, schemaVersion: SCHEMA_VERSION },
   });
+}
+
+/** A writer thread that is booting and waits for its config (see `WriterClient.spawn`). */
+export interface SpawnedWriter {
+  readonly worker: Worker;
 }
 
 export class WriterClient {
@@ -126,12 +138,30 @@ export class WriterClient {
     });
   }
 
-  /** Starts the worker and waits until it opened the file and created the schema. */
+  /**
+   * Boots a writer thread that waits for `start`. The caller must pass it to `start` or call
+   * `abandon`, or the thread keeps the process alive.
+   */
+  static spawn(): SpawnedWriter {
+    return { worker: spawnWorker() };
+  }
+
+  /** Stops a spawned writer that will not be started (its file was never opened). */
+  static async abandon(spawned: SpawnedWriter): Promise<void> {
+    await spawned.worker.terminate();
+  }
+
+  /**
+   * Sends the config to a spawned worker (or a new one) and waits until it opened the file and
+   * created the schema.
+   */
   static async start(
     config: WorkerConfig,
     onCommit: CommitListener,
+    spawned: SpawnedWriter = WriterClient.spawn(),
   ): Promise<{ client: WriterClient; ready: WriterReady }> {
-    const worker = spawnWorker(config);
+    const { worker } = spawned;
+    worker.postMessage(config);
     const first = await new Promise<WorkerResponse>((resolve, reject) => {
       const onError = (err: Error): void => {
         reject(
