@@ -41,6 +41,7 @@ import type { DeleteOptionsBody, PatchType, ResourceRegistry } from '../registry
 import { interpretStorageError } from '../storage-errors.ts';
 import { readBody, sendError, sendJSON, sendText, type Request, type Response } from './respond.ts';
 import { tableFromObjects, wantsTable, type IncludeObject } from './table.ts';
+import { WatchWriter } from './watch-writer.ts';
 
 /** The authenticated user of a request (from a client certificate, later also tokens). */
 export interface UserInfo {
@@ -1002,14 +1003,9 @@ async function serveWatch(
   const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
   const includeObject = table ? includeObjectOf(params) : 'Object';
   let first = true;
-  const write = async (line: object | string): Promise<void> => {
-    if (!res.write(typeof line === 'string' ? line : `${JSON.stringify(line)}\n`)) {
-      await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
-      });
-    }
-  };
+  const out = new WatchWriter(res);
+  const write = (line: object | string): Promise<void> =>
+    out.write(typeof line === 'string' ? line : `${JSON.stringify(line)}\n`);
   try {
     // Send the headers right away so clients know the watch is established.
     res.writeHead(200, {
@@ -1051,6 +1047,7 @@ async function serveWatch(
         : interpretStorageError(err, registry.qualifiedResource, info.name).status;
     if (!res.writableEnded) await write({ type: 'ERROR', object: status });
   } finally {
+    out.flush();
     clearTimeout(timer);
     deps.shutdownSignal.removeEventListener('abort', stop);
     ac.abort();

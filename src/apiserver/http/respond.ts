@@ -22,6 +22,7 @@ export interface Response {
   readonly writableEnded: boolean;
   on(event: 'close' | 'drain', listener: () => void): unknown;
   once(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
 }
 
 /** The subset of Node's IncomingMessage / Http2ServerRequest the server uses. */
