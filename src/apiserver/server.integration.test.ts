@@ -26,6 +26,14 @@ const admin = issueCertificate(ca, {
   validDays: 1,
 });
 
+interface WatchLine {
+  type: string;
+  object: {
+    kind?: string;
+    metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  };
+}
+
 interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -334,6 +342,146 @@ describe('API server over HTTPS', () => {
       ['Name', 'Status', 'Age'],
     );
     assert.equal(table.rows[0]?.object.kind, 'PartialObjectMetadata');
+  });
+
+  /** Opens a watch and collects events until `until` says stop (or 5 s pass). */
+  const collectWatch = (
+    query: string,
+    until: (events: WatchLine[]) => boolean,
+  ): { done: Promise<WatchLine[]> } => {
+    const events: WatchLine[] = [];
+    const done = new Promise<WatchLine[]>((resolve, reject) => {
+      const req = https.request(
+        `${server.url}/api/v1/namespaces/stream/configmaps?watch=true&timeoutSeconds=5&${query}`,
+        { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem, agent: false },
+        (res) => {
+          let buf = '';
+          res.on('data', (c: Buffer) => {
+            buf += c.toString();
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              events.push(JSON.parse(buf.slice(0, nl)) as WatchLine);
+              buf = buf.slice(nl + 1);
+              if (until(events)) {
+                req.destroy();
+                resolve(events);
+              }
+            }
+          });
+          res.on('end', () => {
+            resolve(events);
+          });
+        },
+      );
+      req.on('error', (err) => {
+        if (!until(events)) reject(err);
+      });
+      req.end();
+    });
+    return { done };
+  };
+
+  it('streams lists: sendInitialEvents sends the state, a marked bookmark, then changes', async () => {
+    await call('POST', '/api/v1/namespaces', {
+      body: JSON.stringify({ metadata: { name: 'stream' } }),
+    });
+    for (const name of ['s1', 's2']) {
+      await call('POST', '/api/v1/namespaces/stream/configmaps', {
+        body: JSON.stringify({ metadata: { name } }),
+      });
+    }
+    const list = (await call('GET', '/api/v1/namespaces/stream/configmaps')).json() as {
+      metadata: { resourceVersion: string };
+    };
+    const isEnd = (e: WatchLine): boolean =>
+      e.type === 'BOOKMARK' &&
+      e.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true';
+    for (const rv of ['', '0', list.metadata.resourceVersion]) {
+      const w = collectWatch(
+        `sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv}`,
+        (events) => events.some((e) => e.type === 'ADDED' && e.object.metadata?.name === 's3'),
+      );
+      // Give the watch time to send its state before the change.
+      await new Promise((r) => setTimeout(r, 100));
+      await call('POST', '/api/v1/namespaces/stream/configmaps', {
+        body: JSON.stringify({ metadata: { name: 's3' } }),
+      });
+      const events = await w.done;
+      const firstEnd = events.findIndex(isEnd);
+      assert.deepEqual(
+        events.slice(0, firstEnd).map((e) => [e.type, e.object.metadata?.name]),
+        [
+          ['ADDED', 's1'],
+          ['ADDED', 's2'],
+        ],
+        `state first (resourceVersion "${rv}")`,
+      );
+      const end = events[firstEnd];
+      assert.ok(
+        end !== undefined &&
+          Number(end.object.metadata?.resourceVersion) >= Number(list.metadata.resourceVersion),
+      );
+      assert.equal(end.object.kind, 'ConfigMap');
+      assert.deepEqual(
+        events
+          .slice(firstEnd + 1)
+          .filter((e) => e.type !== 'BOOKMARK')
+          .map((e) => [e.type, e.object.metadata?.name]),
+        [['ADDED', 's3']],
+      );
+      await call('DELETE', '/api/v1/namespaces/stream/configmaps/s3');
+    }
+    // sendInitialEvents=false with no resourceVersion starts at the most recent: no state.
+    const fresh = collectWatch(
+      'sendInitialEvents=false&resourceVersionMatch=NotOlderThan',
+      (events) => events.length >= 1,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await call('POST', '/api/v1/namespaces/stream/configmaps', {
+      body: JSON.stringify({ metadata: { name: 's4' } }),
+    });
+    assert.deepEqual(
+      (await fresh.done).map((e) => [e.type, e.object.metadata?.name]),
+      [['ADDED', 's4']],
+    );
+  });
+
+  it('validates list and watch options as upstream (422 ListOptions)', async () => {
+    const cases: [string, string][] = [
+      [
+        'watch=true&sendInitialEvents=true',
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      ],
+      [
+        'watch=true&resourceVersionMatch=NotOlderThan',
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      ],
+      [
+        'sendInitialEvents=true',
+        'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list',
+      ],
+      [
+        'resourceVersionMatch=Exact',
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+      ],
+      [
+        'resourceVersion=0&resourceVersionMatch=Exact',
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+      ],
+    ];
+    for (const [query, message] of cases) {
+      const r = await call('GET', `/api/v1/namespaces/default/configmaps?${query}`);
+      assert.equal(r.status, 422, query);
+      const status = r.json() as { reason: string; message: string };
+      assert.equal(status.reason, 'Invalid');
+      assert.equal(status.message, message);
+    }
+    const future = await call(
+      'GET',
+      '/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=999999999',
+    );
+    assert.equal(future.status, 504);
+    assert.match(future.body, /Too large resource version: 999999999/);
   });
 
   it('answers 429 with Retry-After when too many requests are in flight', async () => {

@@ -120,6 +120,12 @@ export interface WatchOptions<T> {
   predicate?: Predicate<T>;
   /** Emit BOOKMARK events when idle so the client learns the current resourceVersion. */
   progressNotify?: boolean;
+  /**
+   * With an initial state (resourceVersion undefined or 0): right after the state's ADDED
+   * events, a BOOKMARK at the state's revision with `initialEventsEnd: true`, so the consumer
+   * knows where the state ends (Kubernetes' `sendInitialEvents`). Ignored for N > 0.
+   */
+  initialEventsEnd?: boolean;
   /** Ends the watch: iteration then completes normally. */
   signal: AbortSignal;
 }
@@ -135,7 +141,12 @@ export type WatchEvent<T> =
       prevObject?: T;
       resourceVersion: number;
     }
-  | { type: 'BOOKMARK'; resourceVersion: number };
+  | {
+      type: 'BOOKMARK';
+      resourceVersion: number;
+      /** Set on the bookmark that ends the initial state (see WatchOptions.initialEventsEnd). */
+      initialEventsEnd?: boolean;
+    };
 
 /**
  * A stream of watch events in resourceVersion order, without gaps. Iteration ends normally

@@ -401,6 +401,9 @@ export class Store implements Storage {
           if (pred !== undefined && !pred(obj)) continue;
           yield { type: 'ADDED', object: obj, resourceVersion: kv.modRevision };
         }
+        if (opts.initialEventsEnd === true && !isAborted(signal)) {
+          yield { type: 'BOOKMARK', resourceVersion: rev, initialEventsEnd: true };
+        }
         startRev = rev + 1;
       } else {
         startRev = opts.resourceVersion + 1;

@@ -42,6 +42,7 @@ import { interpretStorageError } from '../storage-errors.ts';
 import { readBody, sendError, sendJSON, sendText, type Request, type Response } from './respond.ts';
 import { tableFromObjects, wantsTable, type IncludeObject } from './table.ts';
 import { WatchWriter } from './watch-writer.ts';
+import { validateListOptions } from './list-options.ts';
 
 /** The authenticated user of a request (from a client certificate, later also tokens). */
 export interface UserInfo {
@@ -71,6 +72,8 @@ const ANONYMOUS_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 /** Default and maximum watch duration when the client gives no timeoutSeconds (upstream 30-60 min). */
 const DEFAULT_WATCH_SECONDS = 1800;
+/** Marks the bookmark that ends a watch's initial events (metav1.InitialEventsAnnotationKey). */
+const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 
 export function registryKey(group: string, version: string, resource: string): string {
   return `${group}/${version}/${resource}`;
@@ -575,6 +578,15 @@ async function handleResource(
       const limit = limitParam === '' ? 0 : Number(limitParam);
       if (!Number.isSafeInteger(limit))
         throw newBadRequest(`limit: Invalid value: "${limitParam}": must be an integer`);
+      validateListOptions({
+        watch: false,
+        resourceVersion: params.get('resourceVersion') ?? '',
+        resourceVersionMatch: params.get('resourceVersionMatch') ?? '',
+        continue: params.get('continue') ?? '',
+        sendInitialEvents: params.has('sendInitialEvents')
+          ? boolParam(params.get('sendInitialEvents'))
+          : undefined,
+      });
       const list = await registry.list(ns, {
         labelSelector: params.get('labelSelector') ?? '',
         fieldSelector: params.get('fieldSelector') ?? '',
@@ -973,11 +985,21 @@ async function serveWatch(
         ? `metadata.name=${info.name}`
         : `${fieldSelector},metadata.name=${info.name}`;
   }
+  const sendInitialEvents = params.has('sendInitialEvents')
+    ? boolParam(params.get('sendInitialEvents'))
+    : undefined;
+  validateListOptions({
+    watch: true,
+    resourceVersion: params.get('resourceVersion') ?? '',
+    resourceVersionMatch: params.get('resourceVersionMatch') ?? '',
+    continue: params.get('continue') ?? '',
+    sendInitialEvents,
+  });
   const timeoutParam = Number(params.get('timeoutSeconds') ?? '0');
   const timeoutSeconds =
     Number.isFinite(timeoutParam) && timeoutParam > 0 ? timeoutParam : DEFAULT_WATCH_SECONDS;
   const ac = new AbortController();
-  const watcher = registry.watch(
+  const watcher = await registry.watch(
     ns,
     {
       labelSelector: params.get('labelSelector') ?? '',
@@ -986,6 +1008,7 @@ async function serveWatch(
         ? { resourceVersion: params.get('resourceVersion') ?? '' }
         : {}),
       allowWatchBookmarks: boolParam(params.get('allowWatchBookmarks')),
+      ...(sendInitialEvents === undefined ? {} : { sendInitialEvents }),
     },
     ac.signal,
   );
@@ -1019,7 +1042,13 @@ async function serveWatch(
           object: {
             kind: r.kind,
             apiVersion,
-            metadata: { resourceVersion: String(ev.resourceVersion) },
+            metadata:
+              ev.initialEventsEnd === true
+                ? {
+                    resourceVersion: String(ev.resourceVersion),
+                    annotations: { [INITIAL_EVENTS_END_ANNOTATION]: 'true' },
+                  }
+                : { resourceVersion: String(ev.resourceVersion) },
           },
         });
         continue;

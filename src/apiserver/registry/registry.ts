@@ -27,6 +27,7 @@ import {
 } from '../../api/index.ts';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Predicate, Storage, StoredObject, Watcher } from '../../storage/index.ts';
+import { StorageError } from '../../storage/index.ts';
 import { interpretStorageError } from '../storage-errors.ts';
 import { selectableFields, supportedFields } from './fields.ts';
 import type { ResourceStrategy } from './strategy.ts';
@@ -460,19 +461,60 @@ export class ResourceRegistry {
     }
   }
 
-  watch(namespace: string, q: WatchQuery, signal: AbortSignal): Watcher<StoredObject> {
+  /**
+   * Watches the resource in `namespace` ('' for all). Without `sendInitialEvents`, the legacy
+   * semantics: resourceVersion unset → the current state (consistent) then changes; "0" → the
+   * cache's state then changes; N → changes after N. With `sendInitialEvents` (the caller has
+   * validated `resourceVersionMatch=NotOlderThan`): true → a state not older than N (or the
+   * current state for unset, the cache's for "0"), then a bookmark marking its end when
+   * `allowWatchBookmarks` is set, then changes; false → changes after N, or from now for unset
+   * and "0".
+   */
+  async watch(
+    namespace: string,
+    q: WatchQuery,
+    signal: AbortSignal,
+  ): Promise<Watcher<StoredObject>> {
     const predicate = this.predicate(q.labelSelector, q.fieldSelector);
     const rv = parseResourceVersion(q.resourceVersion);
-    return (this.cache ? this.cache() : this.storage).watch(
-      storageListPrefix(this.info, namespace),
-      {
-        recursive: true,
-        ...(rv === undefined ? {} : { resourceVersion: rv }),
-        ...(predicate ? { predicate } : {}),
-        progressNotify: q.allowWatchBookmarks === true,
-        signal,
-      },
-    );
+    const source = this.cache ? this.cache() : this.storage;
+    const prefix = storageListPrefix(this.info, namespace);
+    const common = {
+      recursive: true,
+      ...(predicate ? { predicate } : {}),
+      progressNotify: q.allowWatchBookmarks === true,
+      signal,
+    };
+    let from = rv;
+    if (q.sendInitialEvents === true && rv !== undefined && rv > 0) {
+      // "Not older than N": the current state is; a future N fails before the watch starts
+      // (504, as for lists), so the client sees an HTTP error rather than an ERROR event.
+      const current = await this.storage.currentResourceVersion().catch((err: unknown) => {
+        throw this.wrap(err, '');
+      });
+      if (rv > current) {
+        throw this.wrap(
+          new StorageError(
+            'TooLargeResourceVersion',
+            `Too large resource version: ${String(rv)}, current: ${String(current)}`,
+            { revision: rv, currentRevision: current },
+          ),
+          '',
+        );
+      }
+      from = undefined;
+    } else if (q.sendInitialEvents === false && (rv === undefined || rv === 0)) {
+      from = await this.storage.currentResourceVersion().catch((err: unknown) => {
+        throw this.wrap(err, '');
+      }); // start at the most recent
+    }
+    return source.watch(prefix, {
+      ...common,
+      ...(from === undefined ? {} : { resourceVersion: from }),
+      ...(q.sendInitialEvents === true && q.allowWatchBookmarks === true
+        ? { initialEventsEnd: true }
+        : {}),
+    });
   }
 
   /**

@@ -588,6 +588,9 @@ export class Cacher implements Storage {
         const obj = this.store.get(key);
         if (obj !== undefined) add(obj);
       }
+      if (opts.initialEventsEnd === true) {
+        initial.push({ type: 'BOOKMARK', resourceVersion: start, initialEventsEnd: true });
+      }
     } else {
       if (rv < this.minWatchRV) throw compacted(rv, this.minWatchRV);
       start = rv;

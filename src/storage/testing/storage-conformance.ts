@@ -530,6 +530,56 @@ export function runStorageConformance(
         }
       }));
 
+    void it('marks the end of the initial state with a bookmark when asked (sendInitialEvents)', () =>
+      withStorage(async (s, p) => {
+        const a = await s.create<TestObj>(`${p}a`, obj('a'));
+        const b = await s.create<TestObj>(`${p}b`, obj('b'));
+        const rv = await s.currentResourceVersion();
+        for (const resourceVersion of [undefined, 0]) {
+          const w = watch<TestObj>(s, p, {
+            recursive: true,
+            ...(resourceVersion === undefined ? {} : { resourceVersion }),
+            initialEventsEnd: true,
+          });
+          try {
+            const [e1, e2, end] = await w.take(3);
+            assert.deepEqual(
+              [e1, e2].map((e) => (e?.type === 'ADDED' ? e.object : e)),
+              [a, b],
+            );
+            assert.ok(
+              end?.type === 'BOOKMARK',
+              `bookmark after the state (rv ${String(resourceVersion)})`,
+            );
+            assert.equal(end.initialEventsEnd, true);
+            assert.ok(end.resourceVersion >= rv, 'the bookmark carries the state revision');
+            const c = await s.create<TestObj>(`${p}c`, obj(`c${String(resourceVersion)}`));
+            const next = await w.next();
+            assert.ok(next.type === 'ADDED');
+            assert.deepEqual(next.object, c);
+            await s.delete(`${p}c`);
+          } finally {
+            await w.close();
+          }
+        }
+        // An empty state still gets the bookmark; without the option there is none.
+        const empty = watch<TestObj>(s, `${p}none/`, { recursive: true, initialEventsEnd: true });
+        const plain = watch<TestObj>(s, p, { recursive: true, resourceVersion: 0 });
+        try {
+          const end = await empty.next();
+          assert.ok(end.type === 'BOOKMARK' && end.initialEventsEnd === true);
+          const initial = await plain.take(2);
+          assert.deepEqual(
+            initial.map((e) => e.type),
+            ['ADDED', 'ADDED'],
+          );
+          await plain.expectNothing(30);
+        } finally {
+          await empty.close();
+          await plain.close();
+        }
+      }));
+
     void it('watches from 0 with initial ADDED events, and single keys exactly', () =>
       withStorage(async (s, p) => {
         const a = await s.create<TestObj>(`${p}a`, obj('a'));
