@@ -11,3 +11,8 @@ export * from './printers/index.ts';
 export * from './patch/index.ts';
 export * from './protobuf/index.ts';
 export * from './validation/types/index.ts';
+export * from './managedfields/index.ts';
+export * from './cel/index.ts';
+export * from './fieldvalidation/index.ts';
+export * from './warnings/index.ts';
+export * from './crd/index.ts';

@@ -17,6 +17,7 @@ import {
   newInvalid,
   newPath,
   prepareJob,
+  schemaNodeForKind,
   setDefaults,
   validateCreate,
   validateStatusUpdate,
@@ -29,7 +30,8 @@ import { Cacher, type Storage, type StoredObject } from '../storage/index.ts';
 import { createHandler, registryKey, type UserInfo } from './http/handler.ts';
 import type { Request } from './http/respond.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
-import { buildOpenApiV3 } from './openapi/index.ts';
+import { buildOpenApiV3, generatedSchemas } from './openapi/index.ts';
+import { newAdmission, type Admission } from './admission/index.ts';
 import { ResourceRegistry, type RegistryHooks } from './registry/registry.ts';
 import { ServiceAllocator } from './registry/services.ts';
 import { strategyFor } from './registry/strategy.ts';
@@ -178,6 +180,7 @@ export function buildRegistries(
   onDeleted?: RegistryHooks['afterDelete'],
   services: ServiceAllocator = new ServiceAllocator(storage),
   caches?: WatchCaches,
+  admission?: () => Admission | undefined,
 ): Map<string, ResourceRegistry> {
   const registries = new Map<string, ResourceRegistry>();
   const nsInfo = scheme.byGroupVersionResource({
@@ -236,6 +239,13 @@ export function buildRegistries(
       info.group === '' && info.resource === 'services'
         ? services.allocate(obj, dryRun)
         : undefined,
+    admitMutating: async (req) => {
+      const a = admission?.();
+      return a === undefined ? req.object : a.admitMutating(req);
+    },
+    admitValidating: async (req) => {
+      await admission?.()?.admitValidating(req);
+    },
     afterDelete: (info, result) => {
       if (result.deleted && info.group === '' && info.resource === 'services') {
         services.release(result.object).catch(() => undefined); // a repair pass can reclaim leaks later
@@ -380,6 +390,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     opts.storage,
     opts.serviceCIDR === undefined ? {} : { serviceCIDR: opts.serviceCIDR },
   );
+  // Admission needs the registries (Service lookups) and the registries call admission.
+  const admissionRef: { current?: Admission } = {};
   const registries = buildRegistries(
     scheme,
     opts.storage,
@@ -389,7 +401,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     },
     services,
     caches,
+    () => admissionRef.current,
   );
+  const admission = newAdmission({
+    storage: opts.storage,
+    scheme,
+    registry: (group, version, resource) => registries.get(registryKey(group, version, resource)),
+    setDefaults: resourceDefaults,
+  });
+  admissionRef.current = admission;
   const namespaces = registries.get(registryKey('', 'v1', 'namespaces'));
   await ensureNamespaces(namespaces);
   if (namespaces !== undefined) {
@@ -408,6 +428,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     {
       scheme,
       registries,
+      schemaNode: (info) =>
+        schemaNodeForKind(generatedSchemas().schemas, {
+          group: info.group,
+          version: info.version,
+          kind: info.kind,
+        }),
       openapi: buildOpenApiV3(scheme, KUBERNETES_VERSION.gitVersion),
       get serverAddress() {
         return `${opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress}:${String(port)}`;
@@ -516,6 +542,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       for (const s of sessions) s.close();
       for (const s of sockets) s.destroy();
       await closed;
+      await admission.close();
       await caches.close();
     })();
     return closing;

@@ -49,6 +49,10 @@ import {
   setVolumeAttachmentDefaults,
 } from './storage.ts';
 import { isObject } from './walk.ts';
+import {
+  setMutatingWebhookConfigurationDefaults,
+  setValidatingWebhookConfigurationDefaults,
+} from '../validation/types/admissionregistration.ts';
 import type { JsonObject } from './walk.ts';
 
 export { defaultPullPolicy, parseImageName } from './image.ts';
@@ -66,6 +70,18 @@ export { setWireZeroValues } from './wire-zero.ts';
 export type Defaulter = (obj: JsonObject) => void;
 
 const defaulters: ReadonlyMap<string, Defaulter> = new Map<string, Defaulter>([
+  [
+    'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration',
+    (o) => {
+      setMutatingWebhookConfigurationDefaults(o);
+    },
+  ],
+  [
+    'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration',
+    (o) => {
+      setValidatingWebhookConfigurationDefaults(o);
+    },
+  ],
   ['v1 Pod', setPodDefaults],
   ['v1 PodTemplate', setPodTemplateDefaults],
   ['v1 ReplicationController', setReplicationControllerDefaults],

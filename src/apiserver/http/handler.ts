@@ -20,8 +20,23 @@ import {
   newTooManyRequests,
   newUnauthorized,
   newUnsupportedMediaType,
+  WarningRecorder,
+  decodeJsonBody,
+  decodeStrictOutcome,
+  decodeYamlBody,
+  fieldValidationDirective,
+  goFormatValue,
+  jsonPatchStrictErrors,
+  parseJsonStrict,
+  patchStrictOutcome,
+  toLatin1HeaderValue,
+  unknownFields,
+  validateFieldValidationParam,
   type ResourceInfo,
   type Scheme,
+  type SchemaNode,
+  type StrictBody,
+  type StrictIssues,
 } from '../../api/index.ts';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { StoredObject } from '../../storage/index.ts';
@@ -37,21 +52,28 @@ import type { OpenApiDocs } from '../openapi/index.ts';
 import type { ResourceRequestInfo } from '../request-info.ts';
 import { parseRequestInfo } from '../request-info.ts';
 import { checkNameMatchesURL } from '../registry/registry.ts';
-import type { DeleteOptionsBody, PatchType, ResourceRegistry } from '../registry/registry.ts';
+import type {
+  DeleteOptionsBody,
+  PatchType,
+  ResourceRegistry,
+  WriteOptions,
+} from '../registry/registry.ts';
 import { interpretStorageError } from '../storage-errors.ts';
 import { readBody, sendError, sendJSON, sendText, type Request, type Response } from './respond.ts';
 import { tableFromObjects, wantsTable, type IncludeObject } from './table.ts';
 import { WatchWriter } from './watch-writer.ts';
 import { validateListOptions } from './list-options.ts';
+import type { UserInfo } from '../user.ts';
 
-/** The authenticated user of a request (from a client certificate, later also tokens). */
-export interface UserInfo {
-  username: string;
-  groups: string[];
-}
+export type { UserInfo } from '../user.ts';
 
 export interface HandlerDeps {
   scheme: Scheme;
+  /**
+   * The shape of a resource's objects for `fieldValidation` (unknown and duplicate fields);
+   * undefined when it has none: its bodies are then not checked.
+   */
+  schemaNode?(info: ResourceInfo): SchemaNode | undefined;
   /** Registry per "group/version/resource". */
   registries: Map<string, ResourceRegistry>;
   openapi: OpenApiDocs;
@@ -174,6 +196,71 @@ function decodeBody(
     throw newBadRequest('the body of the request must be a JSON object');
   }
   return value as StoredObject;
+}
+
+/**
+ * decodeBody with strict decoding for JSON and YAML bodies when `shape` is given: the object
+ * and its duplicate and unknown fields (`issues`); protobuf bodies and `shape` undefined give
+ * no issues (what `fieldValidation=Ignore` needs).
+ */
+function decodeBodyStrict(
+  deps: HandlerDeps,
+  contentType: string | undefined,
+  body: Buffer,
+  shape: SchemaNode | undefined,
+): { object: StoredObject; issues?: StrictIssues } {
+  const type = mediaType(contentType);
+  const isJson = type === '' || type === 'application/json' || type === '*/*';
+  const isYaml =
+    type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml';
+  if (shape === undefined || (!isJson && !isYaml)) {
+    return { object: decodeBody(deps, contentType, body) };
+  }
+  let decoded: StrictBody;
+  try {
+    decoded = isJson
+      ? decodeJsonBody(body.toString('utf8'), shape)
+      : decodeYamlBody(body.toString('utf8'), shape);
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    throw newBadRequest(
+      isJson
+        ? `couldn't get version/kind; json parse error: ${text}`
+        : `error converting YAML to JSON: ${text}`,
+    );
+  }
+  const value = decoded.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw newBadRequest('the body of the request must be a JSON object');
+  }
+  return { object: value as StoredObject, issues: decoded.issues };
+}
+
+/** The strict-decoding issues of a patch: the patch body's own duplicates, then the patched object's unknown fields. */
+function patchIssues(
+  type: PatchType,
+  patch: Buffer,
+  patched: StoredObject,
+  shape: SchemaNode,
+): StrictIssues {
+  const errors: string[] = [];
+  try {
+    if (type === 'json') errors.push(...jsonPatchStrictErrors(patch.toString('utf8')));
+    else if (type === 'merge') errors.push(...parseJsonStrict(patch.toString('utf8')).errors);
+  } catch {
+    // A malformed patch body already failed when it was applied.
+  }
+  errors.push(...unknownFields(patched, shape, type === 'strategic' ? 'message' : undefined));
+  return { errors };
+}
+
+/** A strategic-merge patch body as a map (for the Strict error's value), {} when unreadable. */
+function patchMapOf(patch: Buffer): unknown {
+  try {
+    return JSON.parse(patch.toString('utf8')) as unknown;
+  } catch {
+    return {};
+  }
 }
 
 const PATCH_TYPES: Record<string, PatchType> = {
@@ -379,7 +466,7 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
   if (await handleVirtual(deps, info, user, req, res)) return;
   const registry = deps.registries.get(registryKey(info.group, info.version, info.resource));
   if (registry === undefined) throw notFoundResource();
-  await handleResource(deps, registry, info, params, req, res, accept);
+  await handleResource(deps, registry, info, params, req, res, accept, user);
 }
 
 const ALLOW_ALL_RULES = {
@@ -532,9 +619,67 @@ async function handleResource(
   req: Request,
   res: Response,
   accept: string,
+  user: UserInfo,
 ): Promise<void> {
   const r = registry.info;
   const ns = r.namespaced ? info.namespace : '';
+  // Warnings collected while serving; headers are set before the response is written (also
+  // for errors, as upstream sends them).
+  const recorder = new WarningRecorder();
+  const warn = (text: string): void => {
+    recorder.add(text);
+    const values = recorder.headers();
+    if (!res.headersSent) res.setHeader('Warning', values.map(toLatin1HeaderValue));
+  };
+  const abort = new AbortController();
+  req.on('close', () => {
+    abort.abort();
+  });
+  const writeOpts = (
+    dryRun: boolean,
+    optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions',
+  ): WriteOptions => {
+    const fieldManager = params.get('fieldManager');
+    return {
+      dryRun,
+      user,
+      warn,
+      signal: abort.signal,
+      admissionOptions: {
+        kind: optionsKind,
+        apiVersion: 'meta.k8s.io/v1',
+        ...(dryRun ? { dryRun: ['All'] } : {}),
+        ...(fieldManager !== null && optionsKind !== 'DeleteOptions' ? { fieldManager } : {}),
+      },
+    };
+  };
+  /** Decodes a create/update body with `fieldValidation` (default Warn) as upstream. */
+  const decodeChecked = (
+    body: Buffer,
+    optionsKind: 'CreateOptions' | 'UpdateOptions',
+  ): StoredObject => {
+    const raw = params.get('fieldValidation') ?? undefined;
+    const bad = validateFieldValidationParam(raw, optionsKind);
+    if (bad !== undefined) throw bad;
+    const directive = fieldValidationDirective(raw);
+    const shape = directive === 'Ignore' ? undefined : deps.schemaNode?.(r);
+    const { object, issues } = decodeBodyStrict(deps, req.headers['content-type'], body, shape);
+    if (issues !== undefined) {
+      const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
+      const outcome = decodeStrictOutcome(
+        directive,
+        issues,
+        {
+          version: apiVersion.slice(apiVersion.indexOf('/') + 1),
+          kind: typeof object.kind === 'string' ? object.kind : r.kind,
+        },
+        r.kind,
+      );
+      if (outcome.error !== undefined) throw outcome.error;
+      for (const w of outcome.warnings) warn(w);
+    }
+    return object;
+  };
   const sub = info.subresource;
   const subInfo = sub === '' ? undefined : r.subresources.find((s) => s.name === sub);
   if (sub !== '' && subInfo === undefined) throw notFoundResource();
@@ -620,21 +765,27 @@ async function handleResource(
       }
       if (sub !== '')
         throw newMethodNotSupported({ group: r.group, resource: `${r.resource}/${sub}` }, 'create');
-      const obj = decodeBody(deps, req.headers['content-type'], await readBody(req));
-      const created = await registry.create(ns, obj, { dryRun });
+      const obj = decodeChecked(await readBody(req), 'CreateOptions');
+      const created = await registry.create(ns, obj, writeOpts(dryRun, 'CreateOptions'));
       sendJSON(res, 201, created);
       return;
     }
     case 'update': {
       const dryRun = dryRunOf(params);
-      const body = decodeBody(deps, req.headers['content-type'], await readBody(req));
+      const body = decodeChecked(await readBody(req), 'UpdateOptions');
       if (sub === 'scale') {
         const scaled = await updateScale(registry, ns, info.name, dryRun, () => body);
         sendJSON(res, 200, scaled);
         return;
       }
       if (sub !== '' && sub !== 'status' && sub !== 'finalize') throw notFoundResource();
-      const { object, created } = await registry.update(ns, info.name, body, sub, { dryRun });
+      const { object, created } = await registry.update(
+        ns,
+        info.name,
+        body,
+        sub,
+        writeOpts(dryRun, 'UpdateOptions'),
+      );
       sendJSON(res, created ? 201 : 200, object);
       return;
     }
@@ -665,14 +816,39 @@ async function handleResource(
         return;
       }
       if (sub !== '' && sub !== 'status') throw notFoundResource();
-      const obj = await registry.patch(ns, info.name, type, body, sub, { dryRun });
+      const rawFv = params.get('fieldValidation') ?? undefined;
+      const badFv = validateFieldValidationParam(rawFv, 'PatchOptions');
+      if (badFv !== undefined) throw badFv;
+      const directive = fieldValidationDirective(rawFv);
+      const shape = directive === 'Ignore' ? undefined : deps.schemaNode?.(r);
+      const obj = await registry.patch(ns, info.name, type, body, sub, {
+        ...writeOpts(dryRun, 'PatchOptions'),
+        ...(shape === undefined
+          ? {}
+          : {
+              checkPatched: (patched: StoredObject) => {
+                const outcome = patchStrictOutcome(
+                  directive,
+                  patchIssues(type, body, patched, shape),
+                  type === 'strategic' ? goFormatValue(patchMapOf(body)) : JSON.stringify(patched),
+                );
+                if (outcome.error !== undefined) throw outcome.error;
+                for (const w of outcome.warnings) warn(w);
+              },
+            }),
+      });
       sendJSON(res, 200, obj);
       return;
     }
     case 'delete': {
       const options = await deleteOptions(deps, req, params);
       const dryRun = dryRunOf(params) || (options.dryRun ?? []).includes('All');
-      const result = await registry.delete(ns, info.name, options, { dryRun });
+      const result = await registry.delete(
+        ns,
+        info.name,
+        options,
+        writeOpts(dryRun, 'DeleteOptions'),
+      );
       if (!result.deleted) {
         // Upstream answers 202 only when the client explicitly asked not to orphan.
         sendJSON(res, options.orphanDependents === false ? 202 : 200, result.object);
@@ -706,7 +882,7 @@ async function handleResource(
           fieldSelector: params.get('fieldSelector') ?? '',
         },
         options,
-        { dryRun },
+        writeOpts(dryRun, 'DeleteOptions'),
       );
       sendJSON(res, 200, listBody(r, list));
       return;

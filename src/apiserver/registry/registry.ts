@@ -24,10 +24,12 @@ import {
   type FieldError,
   type GroupResource,
   type ResourceInfo,
+  warningsForObject,
 } from '../../api/index.ts';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Predicate, Storage, StoredObject, Watcher } from '../../storage/index.ts';
 import { StorageError } from '../../storage/index.ts';
+import type { UserInfo } from '../user.ts';
 import { interpretStorageError } from '../storage-errors.ts';
 import { selectableFields, supportedFields } from './fields.ts';
 import type { ResourceStrategy } from './strategy.ts';
@@ -78,6 +80,14 @@ export interface RegistryHooks {
   ): Promise<UpdateAllocation | undefined>;
   /** Adds the zero values upstream's Go encoding shows (`status: {}`, ...) to a prepared object. */
   normalize?(obj: StoredObject): void;
+  /**
+   * Mutating admission (after defaulting, before the registry's own preparation and
+   * validation): returns the object to continue with (`req.object` itself when unchanged).
+   * Throws a StatusError to reject.
+   */
+  admitMutating?(req: AdmissionRequest): Promise<StoredObject | undefined>;
+  /** Validating admission (after validation, right before the write). Throws to reject. */
+  admitValidating?(req: AdmissionRequest): Promise<void>;
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -113,8 +123,33 @@ export interface DeleteOptionsBody {
   dryRun?: string[];
 }
 
+/** One write request's context. Writes the server makes itself carry only `dryRun`. */
 export interface WriteOptions {
   dryRun: boolean;
+  /** The requesting user; admission runs only for requests that have one. */
+  user?: UserInfo;
+  /** Receives warnings for the response's `Warning` headers. */
+  warn?: (text: string) => void;
+  /** The request's CreateOptions / UpdateOptions / PatchOptions / DeleteOptions, for admission. */
+  admissionOptions?: Record<string, unknown>;
+  /** Aborts with the request (webhook calls stop). */
+  signal?: AbortSignal;
+  /** PATCH: inspects the patched object before it is prepared (fieldValidation); throws to reject. */
+  checkPatched?: (patched: StoredObject) => void;
+}
+
+/** What admission sees of one write (see RegistryHooks.admitMutating). */
+export interface AdmissionRequest {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  info: ResourceInfo;
+  subresource: string;
+  name: string;
+  namespace: string;
+  /** The new object (CREATE, UPDATE); absent for DELETE. */
+  object?: StoredObject;
+  /** The stored object (UPDATE, DELETE). */
+  oldObject?: StoredObject;
+  opts: WriteOptions & { user: UserInfo };
 }
 
 export interface ListResponse {
@@ -337,15 +372,30 @@ export class ResourceRegistry {
 
   /** POST: creates an object (201). `namespace` is the URL's namespace ('' for cluster scope). */
   async create(namespace: string, body: StoredObject, opts: WriteOptions): Promise<StoredObject> {
-    const obj = body;
+    let obj = body;
     checkObjectShape(obj, this.info.kind);
     this.checkTypeMeta(obj);
     this.checkNamespace(obj, namespace);
+    this.hooks.setDefaults(obj);
+    if (opts.user !== undefined && this.hooks.admitMutating !== undefined) {
+      obj =
+        (await this.hooks.admitMutating({
+          operation: 'CREATE',
+          info: this.info,
+          subresource: '',
+          name: obj.metadata?.name ?? '',
+          namespace,
+          object: obj,
+          opts: { ...opts, user: opts.user },
+        })) ?? obj;
+      checkObjectShape(obj, this.info.kind);
+      this.checkNamespace(obj, namespace);
+    }
     const meta = metaOf(obj);
+    // After mutating admission, as upstream's BeforeCreate does it.
     if ((meta.name ?? '') === '' && (meta.generateName ?? '') !== '') {
       meta.name = generateName(meta.generateName ?? '');
     }
-    this.hooks.setDefaults(obj);
     // Fields only the server sets (upstream rest.FillObjectMetaSystemFields / BeforeCreate).
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(this.hooks.now());
@@ -370,6 +420,27 @@ export class ResourceRegistry {
       throw this.invalid(name, errs);
     }
     this.hooks.normalize?.(obj);
+    if (opts.warn !== undefined) {
+      for (const w of warningsForObject({ group: this.info.group, kind: this.info.kind }, obj)) {
+        opts.warn(w);
+      }
+    }
+    if (opts.user !== undefined && this.hooks.admitValidating !== undefined) {
+      try {
+        await this.hooks.admitValidating({
+          operation: 'CREATE',
+          info: this.info,
+          subresource: '',
+          name,
+          namespace,
+          object: obj,
+          opts: { ...opts, user: opts.user },
+        });
+      } catch (err) {
+        await undo?.();
+        throw err;
+      }
+    }
     if (opts.dryRun) {
       const existing = await this.storage.get(key, { ignoreNotFound: true }).catch((e: unknown) => {
         throw this.wrap(e, name);
@@ -613,7 +684,22 @@ export class ResourceRegistry {
       }
       checkNameMatchesURL(next, name);
       this.hooks.setDefaults(next);
-      const obj = this.prepareUpdate(next, current, subresource);
+      let admitted = next;
+      if (opts.user !== undefined && this.hooks.admitMutating !== undefined) {
+        admitted =
+          (await this.hooks.admitMutating({
+            operation: 'UPDATE',
+            info: this.info,
+            subresource,
+            name,
+            namespace,
+            object: next,
+            oldObject: current,
+            opts: { ...opts, user: opts.user },
+          })) ?? next;
+        checkObjectShape(admitted, this.info.kind);
+      }
+      const obj = this.prepareUpdate(admitted, current, subresource);
       if (subresource === '')
         pending = await this.hooks.beforeUpdate?.(this.info, obj, current, opts.dryRun);
       this.hooks.normalize?.(obj);
@@ -628,6 +714,22 @@ export class ResourceRegistry {
           : this.hooks.validateUpdate(obj, current)),
       ].filter((e) => e.field !== 'metadata.resourceVersion'); // checked above; empty = unconditional
       if (errs.length > 0) throw this.invalid(name, errs);
+      if (opts.warn !== undefined && subresource === '') {
+        const gk = { group: this.info.group, kind: this.info.kind };
+        for (const w of warningsForObject(gk, obj, current)) opts.warn(w);
+      }
+      if (opts.user !== undefined && this.hooks.admitValidating !== undefined) {
+        await this.hooks.admitValidating({
+          operation: 'UPDATE',
+          info: this.info,
+          subresource,
+          name,
+          namespace,
+          object: obj,
+          oldObject: current,
+          opts: { ...opts, user: opts.user },
+        });
+      }
       delete metaOf(obj).resourceVersion;
       if (opts.dryRun) {
         dryRunResult = {
@@ -760,9 +862,11 @@ export class ResourceRegistry {
     opts: WriteOptions,
   ): Promise<StoredObject> {
     const meta = { apiVersion: this.apiVersion, kind: this.info.kind };
-    return this.updateWith(namespace, name, subresource, opts, (current) =>
-      this.hooks.applyPatch(patchType, current, patch, meta),
-    );
+    return this.updateWith(namespace, name, subresource, opts, (current) => {
+      const patched = this.hooks.applyPatch(patchType, current, patch, meta);
+      opts.checkPatched?.(patched);
+      return patched;
+    });
   }
 
   /** DELETE of one object, with DeleteOptions semantics (finalizers, grace, preconditions). */
@@ -808,6 +912,19 @@ export class ResourceRegistry {
       }
     };
     checkPreconditions(current);
+    if (opts.user !== undefined) {
+      const req: AdmissionRequest = {
+        operation: 'DELETE',
+        info: this.info,
+        subresource: '',
+        name,
+        namespace,
+        oldObject: current,
+        opts: { ...opts, user: opts.user },
+      };
+      await this.hooks.admitMutating?.(req);
+      await this.hooks.admitValidating?.(req);
+    }
 
     const finalizers = new Set(current.metadata?.finalizers ?? []);
     if (policy === 'Foreground') finalizers.add('foregroundDeletion');

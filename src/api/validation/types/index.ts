@@ -39,6 +39,16 @@ import type {
 } from 'kubernetes-types/rbac/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
+import type {
+  MutatingWebhookConfiguration,
+  ValidatingWebhookConfiguration,
+} from 'kubernetes-types/admissionregistration/v1.js';
+import {
+  validateMutatingWebhookConfiguration,
+  validateMutatingWebhookConfigurationUpdate,
+  validateValidatingWebhookConfiguration,
+  validateValidatingWebhookConfigurationUpdate,
+} from './admissionregistration.ts';
 import { invalid, newPath } from '../field-errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import {
@@ -125,6 +135,7 @@ export { CronParseError, parseStandardCron } from './cron.ts';
 export type { CronSchedule } from './cron.ts';
 export { validateNamespaceFinalizeUpdate } from './core.ts';
 export { validatePodSpec, validatePodTemplateSpec } from './pod.ts';
+export * from './admissionregistration.ts';
 
 /** `group/version` and kind of an object, for dispatch. */
 function gvk(obj: Record<string, unknown>): string {
@@ -137,6 +148,12 @@ type CreateFn = (obj: never) => FieldError[];
 type UpdateFn = (obj: never, old: never) => FieldError[];
 
 const CREATE: Readonly<Record<string, CreateFn>> = {
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': (
+    o: MutatingWebhookConfiguration,
+  ) => validateMutatingWebhookConfiguration(o),
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': (
+    o: ValidatingWebhookConfiguration,
+  ) => validateValidatingWebhookConfiguration(o),
   'v1/Pod': (o: Pod) => validatePodCreate(o),
   'v1/PodTemplate': (o: PodTemplate) => validatePodTemplate(o),
   'v1/ReplicationController': (o: ReplicationController) => validateReplicationController(o),
@@ -176,6 +193,14 @@ const CREATE: Readonly<Record<string, CreateFn>> = {
 };
 
 const UPDATE: Readonly<Record<string, UpdateFn>> = {
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': (
+    o: MutatingWebhookConfiguration,
+    old: MutatingWebhookConfiguration,
+  ) => validateMutatingWebhookConfigurationUpdate(o, old),
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': (
+    o: ValidatingWebhookConfiguration,
+    old: ValidatingWebhookConfiguration,
+  ) => validateValidatingWebhookConfigurationUpdate(o, old),
   'v1/Pod': (o: Pod, old: Pod) => validatePodUpdate(o, old),
   'v1/Service': (o: Service, old: Service) => validateServiceUpdate(o, old),
   'v1/ConfigMap': (o: ConfigMap, old: ConfigMap) => validateConfigMapUpdate(o, old),

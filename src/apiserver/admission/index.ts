@@ -1,0 +1,182 @@
+/**
+ * Admission for the registries: dynamic webhooks (./webhooks) fed by in-process mirrors of
+ * the webhook configurations and namespaces. Built-in admission plugins (quotas, limits, pod
+ * security, ...) join here with the security issue.
+ */
+import type {
+  MutatingWebhookConfiguration,
+  ValidatingWebhookConfiguration,
+} from 'kubernetes-types/admissionregistration/v1.js';
+import type { Namespace } from 'kubernetes-types/core/v1.js';
+import { storageKey, type Scheme } from '../../api/index.ts';
+import type { Storage, StoredObject } from '../../storage/index.ts';
+import type { AdmissionRequest, ResourceRegistry } from '../registry/registry.ts';
+import { ResourceMirror } from './mirror.ts';
+import { WebhookAdmission } from './webhooks/index.ts';
+import type { AdmissionAttributes, ServiceEndpoint } from './webhooks/index.ts';
+
+export { ResourceMirror } from './mirror.ts';
+
+/** What the admission chain needs from the server. */
+export interface AdmissionDeps {
+  storage: Storage;
+  scheme: Scheme;
+  /** The registry of a built-in resource, for Service and Endpoints lookups. */
+  registry(group: string, version: string, resource: string): ResourceRegistry | undefined;
+  /** Scheme defaulting, re-applied after a webhook's patch (as upstream). */
+  setDefaults(obj: StoredObject): void;
+}
+
+/** The registries' admission hooks plus their lifecycle. */
+export interface Admission {
+  admitMutating(req: AdmissionRequest): Promise<StoredObject | undefined>;
+  admitValidating(req: AdmissionRequest): Promise<void>;
+  close(): Promise<void>;
+}
+
+function prefixOf(scheme: Scheme, group: string, resource: string): string {
+  const info = scheme.byGroupResource({ group, resource });
+  if (info === undefined) throw new Error(`admission: ${group}/${resource} is not in the scheme`);
+  return `${info.storagePrefix ?? ''}/`;
+}
+
+/** Starts the mirrors and returns the hooks. Requests with no webhook configured cost a length check. */
+export function newAdmission(deps: AdmissionDeps): Admission {
+  const { scheme } = deps;
+  const mutating = new ResourceMirror(
+    deps.storage,
+    prefixOf(scheme, 'admissionregistration.k8s.io', 'mutatingwebhookconfigurations'),
+  );
+  const validating = new ResourceMirror(
+    deps.storage,
+    prefixOf(scheme, 'admissionregistration.k8s.io', 'validatingwebhookconfigurations'),
+  );
+  const namespaces = new ResourceMirror(deps.storage, prefixOf(scheme, '', 'namespaces'));
+  const nsInfo = scheme.byGroupResource({ group: '', resource: 'namespaces' });
+
+  const webhooks = new WebhookAdmission({
+    mutatingConfigs: () => mutating.values() as unknown as readonly MutatingWebhookConfiguration[],
+    validatingConfigs: () =>
+      validating.values() as unknown as readonly ValidatingWebhookConfiguration[],
+    getNamespace: (name) => namespaces.get(name) as Namespace | undefined,
+    resolveService: (namespace, name, port) => resolveService(deps, namespace, name, port),
+    equivalentResources: (gvr, subresource) =>
+      scheme.versionsOf({ group: gvr.group, resource: gvr.resource }).map((info) => {
+        const sub = info.subresources.find((s) => s.name === subresource);
+        return {
+          resource: { group: info.group, version: info.version, resource: info.resource },
+          kind:
+            sub === undefined
+              ? { group: info.group, version: info.version, kind: info.kind }
+              : { group: sub.group, version: sub.version, kind: sub.kind },
+        };
+      }),
+    defaulter: (obj) => {
+      deps.setDefaults(obj);
+    },
+  });
+
+  const attributes = (req: AdmissionRequest, object?: StoredObject): AdmissionAttributes => {
+    const { info } = req;
+    const sub =
+      req.subresource === ''
+        ? undefined
+        : info.subresources.find((s) => s.name === req.subresource);
+    return {
+      operation: req.operation,
+      resource: { group: info.group, version: info.version, resource: info.resource },
+      subresource: req.subresource,
+      kind:
+        sub === undefined
+          ? { group: info.group, version: info.version, kind: info.kind }
+          : { group: sub.group, version: sub.version, kind: sub.kind },
+      name: req.name,
+      // For a namespace object itself, upstream sets the namespace to its name.
+      namespace:
+        info.group === '' && info.resource === 'namespaces' && nsInfo !== undefined
+          ? req.name
+          : req.namespace,
+      object: object,
+      oldObject: req.oldObject,
+      options: req.opts.admissionOptions,
+      dryRun: req.opts.dryRun,
+      userInfo: {
+        username: req.opts.user.username,
+        groups: req.opts.user.groups,
+        ...(req.opts.user.uid === undefined ? {} : { uid: req.opts.user.uid }),
+        ...(req.opts.user.extra === undefined ? {} : { extra: req.opts.user.extra }),
+      },
+      signal: req.opts.signal,
+    };
+  };
+
+  return {
+    async admitMutating(req) {
+      if (mutating.values().length === 0) return req.object;
+      const result = await webhooks.admitMutating(attributes(req, req.object));
+      for (const w of result.warnings) req.opts.warn?.(w);
+      return result.object ?? req.object;
+    },
+    async admitValidating(req) {
+      if (validating.values().length === 0) return;
+      const result = await webhooks.admitValidating(attributes(req, req.object));
+      for (const w of result.warnings) req.opts.warn?.(w);
+    },
+    async close() {
+      webhooks.close();
+      await Promise.all([mutating.close(), validating.close(), namespaces.close()]);
+    },
+  };
+}
+
+/**
+ * A webhook Service's address through its Endpoints (as kube-apiserver with
+ * `--enable-aggregator-routing`): there is no Service proxy inside the API server, and the
+ * cluster IP would need kube-proxy on this host.
+ */
+async function resolveService(
+  deps: AdmissionDeps,
+  namespace: string,
+  name: string,
+  port: number,
+): Promise<ServiceEndpoint | Error> {
+  const services = deps.registry('', 'v1', 'services');
+  const endpoints = deps.registry('', 'v1', 'endpoints');
+  if (services === undefined || endpoints === undefined) return new Error('no service registry');
+  let svc: StoredObject;
+  try {
+    svc = await services.get(namespace, name);
+  } catch {
+    return new Error(`service "${name}" not found`);
+  }
+  const ports =
+    (
+      svc['spec'] as
+        { ports?: { name?: string; port: number; targetPort?: number | string }[] } | undefined
+    )?.ports ?? [];
+  const svcPort = ports.find((p) => p.port === port);
+  if (svcPort === undefined)
+    return new Error(`no service port ${String(port)} found for service "${name}"`);
+  let ep: StoredObject;
+  try {
+    ep = await endpoints.get(namespace, name);
+  } catch {
+    return new Error(`endpoints "${name}" not found`);
+  }
+  const subsets = (ep['subsets'] ?? []) as {
+    addresses?: { ip: string }[];
+    ports?: { name?: string; port: number }[];
+  }[];
+  for (const subset of subsets) {
+    const p = (subset.ports ?? []).find((x) => (x.name ?? '') === (svcPort.name ?? ''));
+    const addr = subset.addresses?.[0];
+    if (p !== undefined && addr !== undefined) return { host: addr.ip, port: p.port };
+  }
+  return new Error(`service "${name}" does not have ready endpoints`);
+}
+
+/** The storage key of a namespace (for callers that look namespaces up in a mirror). */
+export function namespaceKey(scheme: Scheme, name: string): string {
+  const info = scheme.byGroupResource({ group: '', resource: 'namespaces' });
+  return info === undefined ? name : storageKey(info, undefined, name);
+}
