@@ -16,21 +16,38 @@ import {
   newBuiltinScheme,
   newInvalid,
   newPath,
+  newTypeResolver,
+  required,
   prepareJob,
   schemaNodeForKind,
   setDefaults,
-  validateCreate,
-  validateStatusUpdate,
-  validateUpdate,
+  validateCreate as validateBuiltinCreate,
+  validateStatusUpdate as validateBuiltinStatusUpdate,
+  validateUpdate as validateBuiltinUpdate,
   setWireZeroValues,
+  setCrdDefaults,
   storageKey,
+  validateCrd,
+  validateCrdStatusUpdate,
+  validateCrdUpdate,
+  compileValidationRules,
+  type CrdValidationHooks,
+  type CustomResourceDefinition,
+  type FieldError,
   type Scheme,
+  type TypeResolver,
 } from '../api/index.ts';
 import { Cacher, type Storage, type StoredObject } from '../storage/index.ts';
 import { createHandler, registryKey, type UserInfo } from './http/handler.ts';
 import type { Request } from './http/respond.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
-import { buildOpenApiV3, generatedSchemas } from './openapi/index.ts';
+import {
+  buildOpenApiV3,
+  generatedSchemas,
+  schemaNameOf,
+  type OpenApiDocs,
+} from './openapi/index.ts';
+import { CrdServing } from './crd/serving.ts';
 import { newAdmission, type Admission } from './admission/index.ts';
 import { ResourceRegistry, type RegistryHooks } from './registry/registry.ts';
 import { ServiceAllocator } from './registry/services.ts';
@@ -148,7 +165,96 @@ function podSpecsOf(obj: StoredObject): Record<string, unknown>[] {
  * Secret `stringData` merged into base64 `data`, and a PodSpec's deprecated `serviceAccount`
  * kept equal to `serviceAccountName`.
  */
+const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
+
+function isCrd(obj: StoredObject): boolean {
+  return obj.kind === 'CustomResourceDefinition' && obj.apiVersion === CRD_API_VERSION;
+}
+
+/**
+ * Runs a CRD validation; a body shaped too wrongly for it to walk (hostile input) is reported
+ * as invalid rather than as a server error.
+ */
+function guardedCrdValidation(run: () => FieldError[]): FieldError[] {
+  try {
+    return run();
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return [invalid(newPath('spec'), '', 'malformed CustomResourceDefinition')];
+  }
+}
+
+/** A CRD body whose spec is not an object gets this instead of the full validation. */
+function crdShapeErrors(obj: StoredObject): FieldError[] | undefined {
+  const spec = obj['spec'];
+  if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) return undefined;
+  return spec === undefined
+    ? [required(newPath('spec'), '')]
+    : [invalid(newPath('spec'), spec, 'must be an object')];
+}
+
+/** CRD validation hooks: `x-kubernetes-validations` rules must compile. */
+const crdRuleHooks: CrdValidationHooks = {
+  // Called for every node that has rules; compiling walks the children too, so keep only the
+  // errors of this node's own rules.
+  validateRules: (schema, fldPath) => {
+    const own = `${fldPath.toString()}.x-kubernetes-validations[`;
+    return compileValidationRules(schema, { basePath: fldPath }).errors.filter((e) =>
+      e.field.startsWith(own),
+    );
+  },
+};
+
+/** Built-in validation by kind, and apiextensions' for CRDs. */
+function validateCreate(obj: StoredObject): FieldError[] {
+  if (isCrd(obj)) {
+    return (
+      crdShapeErrors(obj) ?? validateCrd(obj as unknown as CustomResourceDefinition, crdRuleHooks)
+    );
+  }
+  return validateBuiltinCreate(obj);
+}
+
+function validateUpdate(obj: StoredObject, old: StoredObject): FieldError[] {
+  if (isCrd(obj)) {
+    const shape = crdShapeErrors(obj);
+    if (shape !== undefined) return shape;
+    return guardedCrdValidation(() =>
+      validateCrdUpdate(
+        obj as unknown as CustomResourceDefinition,
+        old as unknown as CustomResourceDefinition,
+        crdRuleHooks,
+      ),
+    );
+  }
+  return validateBuiltinUpdate(obj, old);
+}
+
+function validateStatusUpdate(obj: StoredObject, old: StoredObject): FieldError[] {
+  if (isCrd(obj)) {
+    const shape = crdShapeErrors(obj);
+    if (shape !== undefined) return shape;
+    return guardedCrdValidation(() =>
+      validateCrdStatusUpdate(
+        obj as unknown as CustomResourceDefinition,
+        old as unknown as CustomResourceDefinition,
+      ),
+    );
+  }
+  return validateBuiltinStatusUpdate(obj, old);
+}
+
 function resourceDefaults(obj: StoredObject): void {
+  if (isCrd(obj)) {
+    if (crdShapeErrors(obj) === undefined) {
+      // Best effort on hostile shapes: validation reports what is wrong.
+      guardedCrdValidation(() => {
+        setCrdDefaults(obj as unknown as CustomResourceDefinition);
+        return [];
+      });
+    }
+    return;
+  }
   setDefaults(obj);
   if (obj.kind === 'Secret' && obj.apiVersion === 'v1') {
     const stringData = obj['stringData'];
@@ -246,6 +352,14 @@ export function buildRegistries(
     admitValidating: async (req) => {
       await admission?.()?.admitValidating(req);
     },
+    managedFieldsType: ((): RegistryHooks['managedFieldsType'] => {
+      // Created on the first write (types compile on first use too), then shared.
+      let resolver: TypeResolver | undefined;
+      return (info) => {
+        resolver ??= newTypeResolver(generatedSchemas().schemas);
+        return resolver.typeFor(schemaNameOf(info.group, info.version, info.kind));
+      };
+    })(),
     afterDelete: (info, result) => {
       if (result.deleted && info.group === '' && info.resource === 'services') {
         services.release(result.object).catch(() => undefined); // a repair pass can reclaim leaks later
@@ -267,8 +381,12 @@ export function buildRegistries(
       ),
     );
   }
+  hooksByRegistries.set(registries, hooks);
   return registries;
 }
+
+/** The hooks buildRegistries gave its registries (custom resource registries reuse them). */
+const hooksByRegistries = new WeakMap<Map<string, ResourceRegistry>, RegistryHooks>();
 
 /**
  * The `kubernetes` Service (first service IP, port 443) and its Endpoints pointing at this
@@ -410,6 +528,44 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     setDefaults: resourceDefaults,
   });
   admissionRef.current = admission;
+
+  // Custom resources: served from the CRDs in storage before the server listens.
+  const openapiRef: { current: OpenApiDocs } = {
+    current: buildOpenApiV3(scheme, KUBERNETES_VERSION.gitVersion),
+  };
+  const crdRegistry = registries.get(
+    registryKey('apiextensions.k8s.io', 'v1', 'customresourcedefinitions'),
+  );
+  const baseHooks = hooksByRegistries.get(registries);
+  const crds =
+    crdRegistry === undefined || baseHooks === undefined
+      ? undefined
+      : new CrdServing({
+          storage: opts.storage,
+          scheme,
+          registries,
+          registryKey,
+          crds: crdRegistry,
+          makeRegistry: (info, hooks) => {
+            const prefix = info.storagePrefix ?? '';
+            return new ResourceRegistry(
+              info,
+              opts.storage,
+              { ...strategyFor(info), hasGeneration: true },
+              hooks,
+              () => caches.get(prefix),
+            );
+          },
+          baseHooks,
+          builtinSchemas: () => generatedSchemas().schemas,
+          onChange: () => {
+            openapiRef.current = buildOpenApiV3(scheme, KUBERNETES_VERSION.gitVersion, () =>
+              crds === undefined ? {} : crds.openapiSchemas(),
+            );
+          },
+          now,
+        });
+  await crds?.ready();
   const namespaces = registries.get(registryKey('', 'v1', 'namespaces'));
   await ensureNamespaces(namespaces);
   if (namespaces !== undefined) {
@@ -428,13 +584,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     {
       scheme,
       registries,
-      schemaNode: (info) =>
-        schemaNodeForKind(generatedSchemas().schemas, {
+      schemaNode: (info) => {
+        const custom = crds?.served(info);
+        if (custom !== undefined) return custom.shape;
+        return schemaNodeForKind(generatedSchemas().schemas, {
           group: info.group,
           version: info.version,
           kind: info.kind,
-        }),
-      openapi: buildOpenApiV3(scheme, KUBERNETES_VERSION.gitVersion),
+        });
+      },
+      get openapi() {
+        return openapiRef.current;
+      },
       get serverAddress() {
         return `${opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress}:${String(port)}`;
       },
@@ -542,6 +703,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       for (const s of sessions) s.close();
       for (const s of sockets) s.destroy();
       await closed;
+      await crds?.close();
       await admission.close();
       await caches.close();
     })();

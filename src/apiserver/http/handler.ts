@@ -15,6 +15,7 @@ import {
   newBadRequest,
   newConflict,
   newInternalError,
+  newInvalid,
   newMethodNotSupported,
   newNotFound,
   newTooManyRequests,
@@ -31,7 +32,9 @@ import {
   patchStrictOutcome,
   toLatin1HeaderValue,
   unknownFields,
+  validateFieldManager,
   validateFieldValidationParam,
+  validatePatchOptions,
   type ResourceInfo,
   type Scheme,
   type SchemaNode,
@@ -640,11 +643,22 @@ async function handleResource(
     optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions',
   ): WriteOptions => {
     const fieldManager = params.get('fieldManager');
+    if (optionsKind === 'CreateOptions' || optionsKind === 'UpdateOptions') {
+      // PatchOptions are validated by the patch case (force, apply's required manager).
+      const errs = validateFieldManager(fieldManager ?? '');
+      if (errs.length > 0) throw newInvalid({ group: 'meta.k8s.io', kind: optionsKind }, '', errs);
+    }
+    const userAgent = req.headers['user-agent'];
     return {
       dryRun,
       user,
       warn,
       signal: abort.signal,
+      ...(fieldManager !== null && optionsKind !== 'DeleteOptions' ? { fieldManager } : {}),
+      ...(userAgent === undefined ? {} : { userAgent }),
+      ...(optionsKind === 'PatchOptions' && params.has('force')
+        ? { force: boolParam(params.get('force')) }
+        : {}),
       admissionOptions: {
         kind: optionsKind,
         apiVersion: 'meta.k8s.io/v1',
@@ -795,16 +809,31 @@ async function handleResource(
       if (type === undefined) {
         throw newUnsupportedMediaType(Object.keys(PATCH_TYPES));
       }
-      if (type === 'apply') {
-        throw new StatusError({
-          ...newUnsupportedMediaType(
-            Object.keys(PATCH_TYPES).filter((t) => t !== 'application/apply-patch+yaml'),
-          ).status,
-          message:
-            'server-side apply (application/apply-patch+yaml) is not supported by this server yet',
-        });
+      const optionErrs = validatePatchOptions({
+        fieldManager: params.get('fieldManager') ?? '',
+        force: params.has('force') ? boolParam(params.get('force')) : undefined,
+        isApply: type === 'apply',
+      });
+      if (optionErrs.length > 0) {
+        throw newInvalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', optionErrs);
       }
       const body = await readBody(req);
+      if (type === 'apply') {
+        if (sub !== '' && sub !== 'status') {
+          throw newUnsupportedMediaType(
+            Object.keys(PATCH_TYPES).filter((t) => t !== 'application/apply-patch+yaml'),
+          );
+        }
+        const rawFv = params.get('fieldValidation') ?? undefined;
+        const badFv = validateFieldValidationParam(rawFv, 'PatchOptions');
+        if (badFv !== undefined) throw badFv;
+        const { object, created } = await registry.apply(ns, info.name, body, sub, {
+          ...writeOpts(dryRun, 'PatchOptions'),
+          fieldValidation: fieldValidationDirective(rawFv),
+        });
+        sendJSON(res, created ? 201 : 200, object);
+        return;
+      }
       if (sub === 'scale') {
         const scaled = await updateScale(registry, ns, info.name, dryRun, (current) =>
           registry.applyPatchTo(type, scaleOf(registry.info, current) as StoredObject, body, {
@@ -1211,6 +1240,8 @@ async function serveWatch(
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, private',
     });
+    // writeHead only queues them; an HTTP/1.1 client (client-node) waits for them.
+    res.flushHeaders?.();
     for await (const ev of watcher) {
       if (ev.type === 'BOOKMARK') {
         await write({

@@ -23,6 +23,8 @@ export interface Response {
   on(event: 'close' | 'drain', listener: () => void): unknown;
   once(event: 'close' | 'drain', listener: () => void): unknown;
   off(event: 'close' | 'drain', listener: () => void): unknown;
+  /** Sends the queued headers now (HTTP/1.1; absent on the HTTP/2 compatibility response). */
+  flushHeaders?(): void;
 }
 
 /** The subset of Node's IncomingMessage / Http2ServerRequest the server uses. */

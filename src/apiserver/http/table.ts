@@ -3,10 +3,21 @@
  * per-resource printers in src/api/printers, rows carrying the object as kubectl needs it
  * (PartialObjectMetadata by default, the full object, or nothing: `includeObject`).
  */
-import { tableFor, type ResourceInfo } from '../../api/index.ts';
+import { tableFor, type CrTableConvertor, type ResourceInfo } from '../../api/index.ts';
 import type { StoredObject } from '../../storage/index.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+/** Printer columns of custom resource versions (their `additionalPrinterColumns`). */
+const customTables = new WeakMap<ResourceInfo, CrTableConvertor>();
+
+/**
+ * Makes tables of `info`'s objects use `convertor` (a custom resource version's printer
+ * columns). Keyed by the ResourceInfo object, so a re-registered version replaces it.
+ */
+export function registerCustomTable(info: ResourceInfo, convertor: CrTableConvertor): void {
+  customTables.set(info, convertor);
+}
 
 /** True when the Accept header asks for a meta.k8s.io Table (v1 or v1beta1). */
 export function wantsTable(accept: string): boolean {
@@ -48,7 +59,14 @@ export function tableFromObjects(
   noHeaders = false,
 ): object {
   const apiVersion = info.group === '' ? info.version : `${info.group}/${info.version}`;
-  const table = tableFor(objects, { apiVersion, kind: info.kind, now });
+  const custom = customTables.get(info);
+  const table =
+    custom === undefined
+      ? tableFor(objects, { apiVersion, kind: info.kind, now })
+      : {
+          columnDefinitions: custom.columns,
+          rows: objects.map((o) => ({ cells: custom.cells(o, now), conditions: undefined })),
+        };
   const metadata: Record<string, unknown> = { resourceVersion: listMeta.resourceVersion };
   if (listMeta.continue !== undefined) metadata['continue'] = listMeta.continue;
   if (listMeta.remainingItemCount !== undefined)

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ResourceInfo, Scheme } from '../../api/index.ts';
+import { crdSchemaName, type ResourceInfo, type Scheme } from '../../api/index.ts';
 import { schemaNameOf } from './schema-names.ts';
 
 /** The served documents. Building happens on first access of either property. */
@@ -79,12 +79,24 @@ export function generatedSchemas(): GeneratedSchemas {
 /**
  * Returns the documents for the scheme's resources. Cheap: the documents are built when `root`
  * or `byPath` is first read (the first `/openapi` request), from the scheme as it is then, and
- * kept. Call again when the scheme changes (CRDs) to get fresh documents.
+ * kept. Call again when the scheme changes (CRDs) to get fresh documents. `extraSchemas` adds
+ * component schemas (custom resources') to the generated ones.
  */
-export function buildOpenApiV3(scheme: Scheme, kubernetesVersion: string): OpenApiDocs {
+export function buildOpenApiV3(
+  scheme: Scheme,
+  kubernetesVersion: string,
+  extraSchemas?: () => Readonly<Record<string, object>>,
+): OpenApiDocs {
   let built: { root: object; byPath: Map<string, { body: string; hash: string }> } | undefined;
+  const schemas = (): Readonly<Record<string, JsonObject>> => {
+    const extra = extraSchemas?.();
+    const base = generatedSchemas().schemas;
+    return extra === undefined || Object.keys(extra).length === 0
+      ? base
+      : { ...base, ...(extra as Record<string, JsonObject>) };
+  };
   const get = (): { root: object; byPath: Map<string, { body: string; hash: string }> } =>
-    (built ??= buildNow(scheme, kubernetesVersion, generatedSchemas().schemas));
+    (built ??= buildNow(scheme, kubernetesVersion, schemas()));
   return {
     get root(): object {
       return get().root;
@@ -370,9 +382,16 @@ function resourcePaths(
   paths: Record<string, JsonObject>,
   roots: Set<string>,
 ): void {
-  const known = (name: string): string | undefined => (name in schemas ? name : undefined);
-  const kindSchema = known(schemaNameOf(r.group, r.version, r.kind));
-  const listSchema = known(schemaNameOf(r.group, r.version, r.listKind));
+  // Built-in kinds by their Go package name; custom resources by apiextensions' name
+  // (reversed group: `com.example.stable.v1.CronTab`).
+  const known = (kind: string): string | undefined => {
+    const builtin = schemaNameOf(r.group, r.version, kind);
+    if (builtin in schemas) return builtin;
+    const custom = crdSchemaName(r.group, r.version, kind);
+    return custom in schemas ? custom : undefined;
+  };
+  const kindSchema = known(r.kind);
+  const listSchema = known(r.listKind);
   for (const s of [kindSchema, listSchema]) if (s !== undefined) roots.add(s);
   const ctx: OpContext = {
     group: r.group,
@@ -382,7 +401,8 @@ function resourcePaths(
     namespaced: r.namespaced ? 'Namespaced' : '',
     kind: r.kind,
     schema: kindSchema,
-    smp: kindSchema !== undefined,
+    // Strategic merge only for built-in kinds; kubectl merge-patches custom resources.
+    smp: kindSchema !== undefined && kindSchema === schemaNameOf(r.group, r.version, r.kind),
   };
   const collection = r.namespaced
     ? `${base}/namespaces/{namespace}/${r.resource}`
@@ -464,7 +484,13 @@ function resourcePaths(
 
   for (const sub of r.subresources) {
     if (CONNECT_SUBRESOURCES.has(sub.name)) continue;
-    const subSchema = known(schemaNameOf(sub.group, sub.version, sub.kind));
+    const subName = schemaNameOf(sub.group, sub.version, sub.kind);
+    const subSchema =
+      sub.group === r.group && sub.version === r.version && sub.kind === r.kind
+        ? kindSchema
+        : subName in schemas
+          ? subName
+          : undefined;
     if (subSchema !== undefined) roots.add(subSchema);
     const subCtx: OpContext = {
       ...ctx,

@@ -25,6 +25,17 @@ import {
   type GroupResource,
   type ResourceInfo,
   warningsForObject,
+  DEDUCED_TYPE,
+  YamlSyntaxError,
+  applyObject,
+  applyStrictOutcome,
+  fieldSetFromPaths,
+  managerFromUserAgent,
+  parseYamlStrict,
+  trackUpdate,
+  type FieldSet,
+  type FieldValidationDirective,
+  type TypeNode,
 } from '../../api/index.ts';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Predicate, Storage, StoredObject, Watcher } from '../../storage/index.ts';
@@ -88,6 +99,12 @@ export interface RegistryHooks {
   admitMutating?(req: AdmissionRequest): Promise<StoredObject | undefined>;
   /** Validating admission (after validation, right before the write). Throws to reject. */
   admitValidating?(req: AdmissionRequest): Promise<void>;
+  /**
+   * The structural type of the resource's objects for server-side apply and managedFields
+   * tracking; undefined (or no hook) means writes record no managedFields and apply treats
+   * objects as untyped (granular maps, atomic lists).
+   */
+  managedFieldsType?(info: ResourceInfo): TypeNode | undefined;
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -136,6 +153,17 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** PATCH: inspects the patched object before it is prepared (fieldValidation); throws to reject. */
   checkPatched?: (patched: StoredObject) => void;
+  /**
+   * The request's fieldManager (validated by the handler); when absent or empty the manager
+   * comes from `userAgent`, as upstream's managerOrUserAgent.
+   */
+  fieldManager?: string;
+  /** The request's User-Agent header. */
+  userAgent?: string;
+  /** Server-side apply's `force` (take conflicting fields over). */
+  force?: boolean;
+  /** Server-side apply: the fieldValidation directive for repeated keys (default Warn). */
+  fieldValidation?: FieldValidationDirective;
 }
 
 /** What admission sees of one write (see RegistryHooks.admitMutating). */
@@ -267,6 +295,23 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/** True when `obj` carries managedFields entries (not absent, `[]` or the reset marker `[{}]`). */
+function hasManagedFields(obj: StoredObject | undefined): boolean {
+  const mf: unknown = obj?.metadata?.managedFields;
+  if (!Array.isArray(mf) || mf.length === 0) return false;
+  const first: unknown = mf[0];
+  return !(mf.length === 1 && isPlainObject(first) && Object.keys(first).length === 0);
+}
+
+/** upstream managerOrUserAgent: the fieldManager parameter, else the User-Agent's product. */
+function managerOf(opts: WriteOptions): string {
+  const m = opts.fieldManager ?? '';
+  return m !== '' ? m : managerFromUserAgent(opts.userAgent ?? '');
+}
+
+/** Fields no status-subresource write may own besides the top-level ones (upstream status strategies). */
+const STATUS_WRITE_META_RESET = ['metadata.labels', 'metadata.annotations'];
+
 function withoutMetaAndStatus(obj: StoredObject): string {
   const { metadata: _m, status: _s, ...rest } = obj;
   return JSON.stringify(rest);
@@ -284,6 +329,8 @@ function parseResourceVersion(rv: string | undefined): number | undefined {
 export class ResourceRegistry {
   readonly qualifiedResource: GroupResource;
   private readonly fieldNames: Set<string>;
+  /** Reset field sets per subresource, for the type they were computed from. */
+  private resetCache: { type: TypeNode; sets: Map<string, FieldSet | undefined> } | undefined;
 
   constructor(
     readonly info: ResourceInfo,
@@ -370,13 +417,83 @@ export class ResourceRegistry {
     }
   }
 
+  /**
+   * Fields a write through `subresource` never owns (upstream strategies' GetResetFields): the
+   * main resource of a kind whose status has its own endpoint resets `status`; the status
+   * subresource resets every other top-level field and metadata labels and annotations.
+   */
+  private resetFields(subresource: string, type: TypeNode): FieldSet | undefined {
+    if (this.resetCache?.type !== type) this.resetCache = { type, sets: new Map() };
+    const sets = this.resetCache.sets;
+    if (sets.has(subresource)) return sets.get(subresource);
+    let set: FieldSet | undefined;
+    if (subresource === '' && this.strategy.statusFromSubresource) {
+      set = fieldSetFromPaths('status');
+    } else if (subresource === 'status') {
+      const top = type.kind === 'map' ? [...type.fields.keys()] : ['spec'];
+      const keep = new Set(['apiVersion', 'kind', 'metadata', 'status']);
+      set = fieldSetFromPaths(...top.filter((f) => !keep.has(f)), ...STATUS_WRITE_META_RESET);
+    }
+    sets.set(subresource, set);
+    return set;
+  }
+
+  /**
+   * Records a create (`live` undefined) or non-apply update by a request in
+   * metadata.managedFields (upstream FieldManager.UpdateNoErrors): the request's manager owns
+   * what it added or changed. As upstream's skipNonAppliedManager, an update of an object
+   * without managedFields (or one clearing them with `[]`) leaves it without. Writes the server
+   * makes itself (no user) and types without a schema are not tracked.
+   */
+  private track(
+    live: StoredObject | undefined,
+    updated: StoredObject,
+    subresource: string,
+    opts: WriteOptions,
+  ): StoredObject {
+    if (opts.user === undefined) return updated;
+    const type = this.hooks.managedFieldsType?.(this.info);
+    if (type === undefined) return updated;
+    if (live !== undefined) {
+      const fromBody = subresource === '' && hasManagedFields(updated);
+      const clears =
+        subresource === '' && Array.isArray(updated.metadata?.managedFields) && !fromBody;
+      if (clears || (!fromBody && !hasManagedFields(live))) {
+        if (updated.metadata?.managedFields !== undefined) delete metaOf(updated).managedFields;
+        return updated;
+      }
+    }
+    return trackUpdate({
+      live,
+      updated,
+      manager: managerOf(opts),
+      type,
+      apiVersion: this.apiVersion,
+      now: this.hooks.now(),
+      subresource,
+      resetFields: this.resetFields(subresource, type),
+    });
+  }
+
   /** POST: creates an object (201). `namespace` is the URL's namespace ('' for cluster scope). */
-  async create(namespace: string, body: StoredObject, opts: WriteOptions): Promise<StoredObject> {
+  create(namespace: string, body: StoredObject, opts: WriteOptions): Promise<StoredObject> {
+    return this.createObject(namespace, body, opts, true);
+  }
+
+  /** create; `track` false when the body's managedFields are already computed (apply). */
+  private async createObject(
+    namespace: string,
+    body: StoredObject,
+    opts: WriteOptions,
+    track: boolean,
+  ): Promise<StoredObject> {
     let obj = body;
     checkObjectShape(obj, this.info.kind);
     this.checkTypeMeta(obj);
     this.checkNamespace(obj, namespace);
     this.hooks.setDefaults(obj);
+    // Before mutating admission, as upstream's create handler records the manager.
+    if (track) obj = this.track(undefined, obj, '', opts);
     if (opts.user !== undefined && this.hooks.admitMutating !== undefined) {
       obj =
         (await this.hooks.admitMutating({
@@ -652,6 +769,8 @@ export class ResourceRegistry {
   /**
    * The shared read-modify-write of PUT and PATCH: `compute(current)` produces the new object
    * from the stored one; resourceVersion in it is an optimistic-concurrency precondition.
+   * `trackAs` is the subresource managedFields record the write under, false when `compute`
+   * already set them (apply).
    */
   private async updateWith(
     namespace: string,
@@ -659,6 +778,7 @@ export class ResourceRegistry {
     subresource: string,
     opts: WriteOptions,
     compute: (current: StoredObject) => StoredObject,
+    trackAs: string | false = subresource,
   ): Promise<StoredObject> {
     const key = this.key(namespace, name);
     let dryRunResult: StoredObject | undefined;
@@ -672,7 +792,7 @@ export class ResourceRegistry {
     const tryUpdate = async (current: StoredObject | undefined): Promise<StoredObject> => {
       await undoPending();
       if (current === undefined) throw newNotFound(this.qualifiedResource, name);
-      const next = compute(clone(current));
+      let next = compute(clone(current));
       checkObjectShape(next, this.info.kind);
       const wantRv = next.metadata?.resourceVersion ?? '';
       if (wantRv !== '' && wantRv !== current.metadata?.resourceVersion) {
@@ -684,6 +804,10 @@ export class ResourceRegistry {
       }
       checkNameMatchesURL(next, name);
       this.hooks.setDefaults(next);
+      // Before mutating admission, as upstream's update and patch handlers record the manager.
+      const untracked = next;
+      if (trackAs !== false) next = this.track(current, next, trackAs, opts);
+      const writesManagedFields = trackAs === false || next !== untracked;
       let admitted = next;
       if (opts.user !== undefined && this.hooks.admitMutating !== undefined) {
         admitted =
@@ -700,6 +824,12 @@ export class ResourceRegistry {
         checkObjectShape(admitted, this.info.kind);
       }
       const obj = this.prepareUpdate(admitted, current, subresource);
+      if (writesManagedFields && subresource !== '') {
+        // Subresources keep the stored metadata, but managedFields are this write's.
+        const mf = admitted.metadata?.managedFields;
+        if (mf === undefined) delete metaOf(obj).managedFields;
+        else metaOf(obj).managedFields = mf;
+      }
       if (subresource === '')
         pending = await this.hooks.beforeUpdate?.(this.info, obj, current, opts.dryRun);
       this.hooks.normalize?.(obj);
@@ -801,14 +931,17 @@ export class ResourceRegistry {
    * An update computed from the latest stored object inside the optimistic-concurrency loop
    * (subresources such as scale): `compute` gets a copy of the current object and returns the
    * new one; a resourceVersion it sets is a precondition, as in PUT. Validation applies.
+   * `fieldsSubresource` is the subresource managedFields record a request's write under
+   * (`scale`); the write is otherwise one of the main resource.
    */
   updateFrom(
     namespace: string,
     name: string,
     compute: (current: StoredObject) => StoredObject,
     opts: WriteOptions,
+    fieldsSubresource = '',
   ): Promise<StoredObject> {
-    return this.updateWith(namespace, name, '', opts, compute);
+    return this.updateWith(namespace, name, '', opts, compute, fieldsSubresource);
   }
 
   /** Applies a patch to a copy of `obj` (for subresources such as scale). */
@@ -867,6 +1000,120 @@ export class ResourceRegistry {
       opts.checkPatched?.(patched);
       return patched;
     });
+  }
+
+  /**
+   * Server-side apply (PATCH with application/apply-patch+yaml, also of /status): `body` is the
+   * applied configuration as YAML or JSON. Creates the object when it does not exist (the
+   * main resource only; `created` is then true, 201), else merges the configuration into the
+   * stored object inside the optimistic-concurrency loop, with the admission, defaulting,
+   * validation, generation and dry-run handling of any patch. `opts.fieldManager` (required,
+   * validated by the handler) becomes the applier; `opts.force` takes conflicting fields over.
+   * Throws 400 for an unreadable body, a wrong kind or a repeated key under
+   * fieldValidation=Strict, 409 listing the conflicts, and what a patch throws.
+   */
+  async apply(
+    namespace: string,
+    name: string,
+    body: Uint8Array,
+    subresource: string,
+    opts: WriteOptions,
+  ): Promise<{ object: StoredObject; created: boolean }> {
+    let parsed: { value: unknown; duplicates: string[] };
+    try {
+      parsed = parseYamlStrict(new TextDecoder().decode(body));
+    } catch (err) {
+      if (!(err instanceof YamlSyntaxError)) throw err;
+      throw newBadRequest(`error decoding YAML: ${err.message}`);
+    }
+    const value = parsed.value ?? {};
+    if (!isPlainObject(value)) {
+      throw newBadRequest(
+        `error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonType(value)} into Go value of type map[string]interface {}`,
+      );
+    }
+    const type = this.hooks.managedFieldsType?.(this.info) ?? DEDUCED_TYPE;
+    const resetFields = this.resetFields(subresource, type);
+    // Repeated keys are judged after the apply itself succeeded, as upstream's applyPatcher.
+    let strictChecked = false;
+    const checkStrict = (): void => {
+      const outcome = applyStrictOutcome(opts.fieldValidation ?? 'Warn', parsed.duplicates);
+      if (outcome.error !== undefined) throw outcome.error;
+      if (strictChecked) return;
+      strictChecked = true;
+      for (const w of outcome.warnings) opts.warn?.(w);
+    };
+    const applyTo = (live: StoredObject | undefined): StoredObject => {
+      const object = applyObject({
+        live,
+        applied: value,
+        manager: opts.fieldManager ?? '',
+        force: opts.force ?? false,
+        type,
+        apiVersion: this.apiVersion,
+        kind: this.info.kind,
+        now: this.hooks.now(),
+        subresource,
+        ...(resetFields === undefined ? {} : { resetFields }),
+      });
+      checkStrict();
+      // The result shares subtrees with the body, which a retry applies again: copy it.
+      return clone(object);
+    };
+    if (subresource === '') {
+      const existing = await this.storage
+        .get(this.key(namespace, name), { ignoreNotFound: true })
+        .catch((e: unknown) => {
+          throw this.wrap(e, name);
+        });
+      if (existing === undefined) {
+        const obj = applyTo(undefined);
+        const uid = obj.metadata?.uid ?? '';
+        if (uid !== '') {
+          throw newConflict(
+            this.qualifiedResource,
+            name,
+            `uid mismatch: the provided object specified uid ${uid}, and no existing object was found`,
+          );
+        }
+        checkNameMatchesURL(obj, name);
+        const meta = metaOf(obj);
+        delete meta.resourceVersion;
+        delete meta.creationTimestamp;
+        try {
+          return { object: await this.createObject(namespace, obj, opts, false), created: true };
+        } catch (err) {
+          // Created meanwhile: apply to what is there, as upstream's retried update would.
+          if (!(err instanceof StatusError && err.status.reason === 'AlreadyExists')) throw err;
+        }
+      }
+    }
+    const object = await this.updateWith(
+      namespace,
+      name,
+      subresource,
+      opts,
+      (current) => {
+        let live = current;
+        if (!hasManagedFields(current)) {
+          // upstream skipNonAppliedManager: what exists is owned by "before-first-apply".
+          const { managedFields: _drop, ...meta } = current.metadata ?? {};
+          live = trackUpdate({
+            live: undefined,
+            updated: { ...current, metadata: meta },
+            manager: 'before-first-apply',
+            type,
+            apiVersion: this.apiVersion,
+            now: this.hooks.now(),
+            subresource,
+            ...(resetFields === undefined ? {} : { resetFields }),
+          });
+        }
+        return applyTo(live);
+      },
+      false,
+    );
+    return { object, created: false };
   }
 
   /** DELETE of one object, with DeleteOptions semantics (finalizers, grace, preconditions). */

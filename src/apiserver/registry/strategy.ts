@@ -3,15 +3,19 @@
  * RESTUpdateStrategy / RESTDeleteStrategy, reduced to what differs between resources).
  * The generic registry (registry.ts) applies it; everything common lives there.
  */
-import type { ResourceInfo, ValidateNameFunc } from '../../api/index.ts';
+import type { CustomResourceDefinition, ResourceInfo, ValidateNameFunc } from '../../api/index.ts';
 import {
   newForbidden,
+  prepareCrdForCreate,
   nameIsDNSLabel,
   nameIsDNS1035Label,
   nameIsDNSSubdomain,
   validatePathSegmentName,
 } from '../../api/index.ts';
 import type { StoredObject } from '../../storage/index.ts';
+
+/** Keeps a CRD until its custom resources are deleted (upstream's cleanup finalizer). */
+export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 
 export interface ResourceStrategy {
   /** Validates metadata.name (and generateName as a prefix). */
@@ -166,6 +170,16 @@ export function strategyFor(info: ResourceInfo): ResourceStrategy {
         obj['status'] = { loadBalancer: {} };
       } else if (gr === '/persistentvolumes' || gr === '/persistentvolumeclaims') {
         obj['status'] = { phase: 'Pending' };
+      } else if (gr === 'apiextensions.k8s.io/customresourcedefinitions') {
+        const crd = obj as unknown as CustomResourceDefinition;
+        // A body without a spec object is rejected by validation right after.
+        const spec: unknown = obj['spec'];
+        if (spec !== null && typeof spec === 'object') prepareCrdForCreate(crd);
+        // Custom resources are deleted before the CRD goes (see apiserver/crd).
+        const meta = (obj.metadata ??= {});
+        if (!(meta.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER)) {
+          meta.finalizers = [...(meta.finalizers ?? []), CRD_CLEANUP_FINALIZER];
+        }
       } else if (status && gr !== '/nodes') {
         // Workload status is written only by controllers through /status.
         delete obj['status'];

@@ -1,0 +1,458 @@
+/**
+ * Serving custom resources (apiextensions-apiserver inside this server): a watch on
+ * CustomResourceDefinitions keeps, per CRD, the scheme entries and registries of its served
+ * versions (so discovery, OpenAPI and the REST paths follow at once), the CRD's status
+ * (`acceptedNames`, `NamesAccepted`, `Established`, as upstream's naming and establishing
+ * controllers), and deletion (upstream's finalizer controller: `Terminating`, every custom
+ * resource deleted, then the `customresourcecleanup.apiextensions.k8s.io` finalizer removed).
+ *
+ * Custom resources get their own registry hooks: structural pruning and defaulting, schema
+ * validation with upstream messages, `x-kubernetes-validations` (CEL), and no strategic merge
+ * patch (415, as upstream; kubectl falls back to a merge patch).
+ */
+import {
+  compileCrTable,
+  compileSchema,
+  compileStructural,
+  compileValidationRules,
+  computeNamesAccepted,
+  customResourceInfo,
+  crdOpenApiSchemas,
+  evaluateValidationRules,
+  establishedCondition,
+  newUnsupportedMediaType,
+  pruneUnknownFields,
+  applyStructuralDefaults,
+  setCrdCondition,
+  validateCustomResource,
+  type CompiledValidationRules,
+  type CrTableConvertor,
+  type CustomResourceDefinition,
+  type CustomResourceDefinitionVersion,
+  type CustomResourceValidationContext,
+  type FieldError,
+  type ResourceInfo,
+  type Scheme,
+  type SchemaNode,
+  type Structural,
+} from '../../api/index.ts';
+import type { Storage, StoredObject } from '../../storage/index.ts';
+import type { RegistryHooks, ResourceRegistry } from '../registry/registry.ts';
+import { CRD_CLEANUP_FINALIZER } from '../registry/strategy.ts';
+import { registerCustomTable } from '../http/table.ts';
+
+/** Everything served for one version of one CRD. */
+export interface ServedVersion {
+  readonly info: ResourceInfo;
+  readonly registry: ResourceRegistry;
+  readonly structural: Structural | undefined;
+  /** For fieldValidation (unknown fields). */
+  readonly shape: SchemaNode | undefined;
+  readonly table: CrTableConvertor;
+  /** Component schemas of the kind and its list, for OpenAPI v3. */
+  readonly openapi: Record<string, object>;
+}
+
+export interface CrdServingDeps {
+  storage: Storage;
+  scheme: Scheme;
+  /** The server's registries by registryKey; CR registries are added and removed here. */
+  registries: Map<string, ResourceRegistry>;
+  registryKey(group: string, version: string, resource: string): string;
+  /** The CRD registry, for status and finalizer writes. */
+  crds: ResourceRegistry;
+  /** Builds a registry for a custom resource version (watch cache, strategy). */
+  makeRegistry(info: ResourceInfo, hooks: RegistryHooks): ResourceRegistry;
+  /** The built-in hooks, whose shared parts (admission, namespaces, clock) CRs reuse. */
+  baseHooks: RegistryHooks;
+  /** The built-in component schemas (ObjectMeta for custom resources' metadata). */
+  builtinSchemas(): Readonly<Record<string, unknown>>;
+  /** Called after the served set changed (OpenAPI must be rebuilt). */
+  onChange(): void;
+  now(): Date;
+}
+
+const OBJECT_META_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+interface CrdState {
+  uid: string;
+  /** JSON of the spec the versions were built from (rebuild only on change). */
+  specKey: string;
+  versions: Map<string, ServedVersion>;
+}
+
+export class CrdServing {
+  private readonly byName = new Map<string, CrdState>();
+  private readonly crdObjects = new Map<string, CustomResourceDefinition>();
+  private readonly byInfo = new WeakMap<ResourceInfo, ServedVersion>();
+  private readonly stop = new AbortController();
+  private readonly loop: Promise<void>;
+  private readonly terminating = new Set<string>();
+  private synced = false;
+  private readonly syncWaiters: (() => void)[] = [];
+  /** Serializes reconciles so status writes do not race each other. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: CrdServingDeps) {
+    this.loop = this.run();
+  }
+
+  /** Resolves once the CRDs stored at start-up are served. */
+  ready(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** The served version behind a registry's ResourceInfo (tables, schemas), if custom. */
+  served(info: ResourceInfo): ServedVersion | undefined {
+    return this.byInfo.get(info);
+  }
+
+  /** Component schemas of every served custom resource version, for OpenAPI v3. */
+  openapiSchemas(): Record<string, object> {
+    const out: Record<string, object> = {};
+    for (const state of this.byName.values()) {
+      for (const v of state.versions.values()) Object.assign(out, v.openapi);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.loop;
+    await this.queue;
+  }
+
+  private async run(): Promise<void> {
+    const prefix = `${this.deps.crds.info.storagePrefix ?? ''}/`;
+    let delay = 100;
+    while (!this.stopped()) {
+      try {
+        let live = false;
+        const initial: CustomResourceDefinition[] = [];
+        for await (const ev of this.deps.storage.watch(prefix, {
+          recursive: true,
+          initialEventsEnd: true,
+          signal: this.stop.signal,
+        })) {
+          if (ev.type === 'BOOKMARK') {
+            if (ev.initialEventsEnd === true && !live) {
+              live = true;
+              this.crdObjects.clear();
+              for (const crd of initial) this.crdObjects.set(crd.metadata?.name ?? '', crd);
+              for (const name of [...this.byName.keys()]) {
+                if (!this.crdObjects.has(name)) this.unserve(name);
+              }
+              const all = [...this.crdObjects.values()];
+              await this.enqueue(async () => {
+                for (const crd of all) await this.reconcile(crd);
+              });
+              this.markSynced();
+              delay = 100;
+            }
+            continue;
+          }
+          const crd = ev.object as unknown as CustomResourceDefinition;
+          if (!live) {
+            initial.push(crd);
+            continue;
+          }
+          const name = crd.metadata?.name ?? '';
+          if (ev.type === 'DELETED') {
+            this.crdObjects.delete(name);
+            this.unserve(name);
+            continue;
+          }
+          this.crdObjects.set(name, crd);
+          void this.enqueue(() => this.reconcile(crd));
+        }
+      } catch {
+        // Re-list after a pause.
+      }
+      if (this.stopped()) return;
+      await new Promise((r) => setTimeout(r, delay).unref());
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(fn).catch(() => undefined);
+    this.queue = next;
+    return next;
+  }
+
+  /** Brings serving and status in line with one CRD (level-triggered, idempotent). */
+  private async reconcile(crd: CustomResourceDefinition): Promise<void> {
+    if (this.stopped()) return;
+    const name = crd.metadata?.name ?? '';
+    if (crd.metadata?.deletionTimestamp !== undefined) {
+      this.startTermination(crd);
+      return;
+    }
+    const names = computeNamesAccepted(
+      crd,
+      [...this.crdObjects.values()].filter((c) => c !== crd),
+    );
+    const accepted = names.namesAccepted.status === 'True';
+    if (accepted) this.serve(crd, names.acceptedNames);
+    await this.writeStatus(name, (current) => {
+      const status = (current.status ??= {});
+      const now = this.deps
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      status.acceptedNames = names.acceptedNames;
+      setCrdCondition(current, names.namesAccepted, now);
+      setCrdCondition(current, accepted ? establishedCondition() : names.established, now);
+    });
+  }
+
+  /** Writes the CRD's status through `mutate` when it changes anything (internal write). */
+  private async writeStatus(
+    name: string,
+    mutate: (crd: CustomResourceDefinition) => void,
+  ): Promise<void> {
+    try {
+      await this.deps.crds.transform(
+        '',
+        name,
+        (current) => {
+          const before = JSON.stringify(current['status'] ?? null);
+          const crd = current as unknown as CustomResourceDefinition;
+          mutate(crd);
+          if (JSON.stringify(current['status'] ?? null) === before) throw UNCHANGED;
+          return current;
+        },
+        { dryRun: false },
+      );
+    } catch (err) {
+      if (err !== UNCHANGED) throw err;
+    }
+  }
+
+  private serve(
+    crd: CustomResourceDefinition,
+    acceptedNames: NonNullable<CustomResourceDefinition['spec']['names']>,
+  ): void {
+    const name = crd.metadata?.name ?? '';
+    const specKey = JSON.stringify([crd.spec, acceptedNames]);
+    const existing = this.byName.get(name);
+    if (
+      existing !== undefined &&
+      existing.specKey === specKey &&
+      existing.uid === (crd.metadata?.uid ?? '')
+    ) {
+      return;
+    }
+    if (existing !== undefined) this.unserve(name, false);
+    const versions = new Map<string, ServedVersion>();
+    const spec = crd.spec;
+    const storageVersion = (spec.versions ?? []).find((v) => v.storage)?.name ?? '';
+    for (const v of spec.versions ?? []) {
+      if (v.served !== true || v.name === undefined) continue;
+      const info = customResourceInfo({
+        group: spec.group ?? '',
+        version: v.name,
+        kind: acceptedNames.kind ?? '',
+        plural: acceptedNames.plural ?? '',
+        ...(acceptedNames.singular === undefined ? {} : { singular: acceptedNames.singular }),
+        ...(acceptedNames.listKind === undefined ? {} : { listKind: acceptedNames.listKind }),
+        ...(acceptedNames.shortNames === undefined ? {} : { shortNames: acceptedNames.shortNames }),
+        ...(acceptedNames.categories === undefined ? {} : { categories: acceptedNames.categories }),
+        namespaced: spec.scope === 'Namespaced',
+        status: v.subresources?.status !== undefined,
+        scale: v.subresources?.scale !== undefined,
+        storageVersion,
+      });
+      versions.set(v.name, this.buildVersion(crd, v, v.name, info));
+    }
+    for (const served of versions.values()) {
+      const { info } = served;
+      this.deps.scheme.remove({
+        group: info.group,
+        version: info.version,
+        resource: info.resource,
+      });
+      const added = this.deps.scheme.add(info);
+      this.byInfo.set(added, served);
+      this.byInfo.set(info, served);
+      registerCustomTable(info, served.table);
+      registerCustomTable(added, served.table);
+      this.deps.registries.set(
+        this.deps.registryKey(info.group, info.version, info.resource),
+        served.registry,
+      );
+    }
+    this.byName.set(name, { uid: crd.metadata?.uid ?? '', specKey, versions });
+    this.deps.onChange();
+  }
+
+  private buildVersion(
+    crd: CustomResourceDefinition,
+    v: CustomResourceDefinitionVersion,
+    versionName: string,
+    info: ResourceInfo,
+  ): ServedVersion {
+    const schema = v.schema?.openAPIV3Schema;
+    const structural = schema === undefined ? undefined : compileStructural(schema);
+    const rules: CompiledValidationRules | undefined =
+      schema === undefined ? undefined : compileValidationRules(schema);
+    const scale = v.subresources?.scale;
+    const ctx: CustomResourceValidationContext = {
+      group: info.group,
+      version: info.version,
+      kind: info.kind,
+      namespaced: info.namespaced,
+      structural,
+      ...(scale === undefined
+        ? {}
+        : {
+            scale: {
+              specReplicasPath: scale.specReplicasPath,
+              statusReplicasPath: scale.statusReplicasPath,
+              ...(scale.labelSelectorPath === undefined
+                ? {}
+                : { labelSelectorPath: scale.labelSelectorPath }),
+            },
+          }),
+      ...(rules?.root === undefined
+        ? {}
+        : {
+            cel: (obj, old) => evaluateValidationRules(rules, obj, old),
+          }),
+    };
+    const base = this.deps.baseHooks;
+    const prepare = (obj: StoredObject): void => {
+      if (structural === undefined) return;
+      pruneUnknownFields(obj, structural, true);
+      applyStructuralDefaults(obj, structural);
+    };
+    const hooks: RegistryHooks = {
+      ...base,
+      setDefaults: prepare,
+      validateCreate: (obj): FieldError[] => validateCustomResource(obj, ctx, 'create'),
+      validateUpdate: (obj, old): FieldError[] => validateCustomResource(obj, ctx, 'update', old),
+      validateStatusUpdate: (obj, old): FieldError[] =>
+        validateCustomResource(obj, ctx, 'status', old),
+      prepareCreate: undefined,
+      normalize: undefined,
+      applyPatch: (type, current, patch, meta) => {
+        if (type === 'strategic') {
+          throw newUnsupportedMediaType([
+            'application/json-patch+json',
+            'application/merge-patch+json',
+            'application/apply-patch+yaml',
+          ]);
+        }
+        return base.applyPatch(type, current, patch, meta);
+      },
+    };
+    return {
+      info,
+      registry: this.deps.makeRegistry(info, hooks),
+      structural,
+      shape:
+        schema === undefined
+          ? undefined
+          : compileSchema(
+              {
+                ...schema,
+                properties: {
+                  ...(schema.properties ?? {}),
+                  metadata: { $ref: `#/components/schemas/${OBJECT_META_SCHEMA}` },
+                },
+              },
+              this.deps.builtinSchemas(),
+            ),
+      table: compileCrTable(v),
+      openapi: crdOpenApiSchemas(crd, versionName),
+    };
+  }
+
+  /** Stops serving a CRD's versions. */
+  private unserve(name: string, notify = true): void {
+    const state = this.byName.get(name);
+    if (state === undefined) return;
+    for (const { info } of state.versions.values()) {
+      this.deps.scheme.remove({
+        group: info.group,
+        version: info.version,
+        resource: info.resource,
+      });
+      this.deps.registries.delete(this.deps.registryKey(info.group, info.version, info.resource));
+    }
+    this.byName.delete(name);
+    if (notify) this.deps.onChange();
+  }
+
+  /**
+   * A CRD marked for deletion: condition Terminating, every custom resource deleted (through
+   * the registry, so their own finalizers are honoured), then the cleanup finalizer removed,
+   * which lets the CRD go.
+   */
+  private startTermination(crd: CustomResourceDefinition): void {
+    const name = crd.metadata?.name ?? '';
+    if (this.terminating.has(name)) return;
+    if (!(crd.metadata?.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER)) return;
+    this.terminating.add(name);
+    void (async () => {
+      try {
+        await this.writeStatus(name, (current) => {
+          setCrdCondition(
+            current,
+            {
+              type: 'Terminating',
+              status: 'True',
+              reason: 'InstanceDeletionInProgress',
+              message: 'CustomResource deletion is in progress',
+            },
+            this.deps
+              .now()
+              .toISOString()
+              .replace(/\.\d+Z$/, 'Z'),
+          );
+        });
+        const state = this.byName.get(name);
+        const registry = state?.versions.values().next().value?.registry;
+        for (let attempt = 0; registry !== undefined && !this.stopped(); attempt++) {
+          const left = await registry.list('', {});
+          if (left.items.length === 0) break;
+          await registry.deleteCollection('', {}, {}, { dryRun: false });
+          if ((await registry.list('', {})).items.length === 0) break;
+          await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)).unref());
+        }
+        if (this.stopped()) return;
+        this.unserve(name);
+        const updated = await this.deps.crds.transform(
+          '',
+          name,
+          (current) => {
+            const meta = current.metadata ?? {};
+            meta.finalizers = (meta.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);
+            if (meta.finalizers.length === 0) delete meta.finalizers;
+            return current;
+          },
+          { dryRun: false },
+        );
+        await this.deps.crds.deleteIfFinalized('', updated);
+      } catch {
+        // Retried on the next event for this CRD.
+      } finally {
+        this.terminating.delete(name);
+      }
+    })();
+  }
+
+  /** A method, so checks after an await are not narrowed away. */
+  private stopped(): boolean {
+    return this.stop.signal.aborted;
+  }
+
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    for (const w of this.syncWaiters.splice(0)) w();
+  }
+}
+
+const UNCHANGED = new Error('unchanged');
