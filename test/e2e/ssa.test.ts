@@ -154,6 +154,13 @@ describe('server-side apply with kubectl', () => {
     assert.match(conflict.stderr, /^- \.spec\.replicas$/m);
   });
 
+  it('records kubectl scale under the scale subresource', async () => {
+    await ok(['scale', 'deploy', 'web', '--replicas=5']);
+    const scaled = await getJson(['deploy', 'web']);
+    assert.equal(scaled.spec?.replicas, 5);
+    assert.ok(managers(scaled).includes('kubectl/Update/scale'), managers(scaled).join());
+  });
+
   it('removes fields the applier no longer applies', async () => {
     const cm = (data: string): string =>
       `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pruned\ndata:\n${data}`;

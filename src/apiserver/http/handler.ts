@@ -788,7 +788,13 @@ async function handleResource(
       const dryRun = dryRunOf(params);
       const body = decodeChecked(await readBody(req), 'UpdateOptions');
       if (sub === 'scale') {
-        const scaled = await updateScale(registry, ns, info.name, dryRun, () => body);
+        const scaled = await updateScale(
+          registry,
+          ns,
+          info.name,
+          writeOpts(dryRun, 'UpdateOptions'),
+          () => body,
+        );
         sendJSON(res, 200, scaled);
         return;
       }
@@ -835,11 +841,16 @@ async function handleResource(
         return;
       }
       if (sub === 'scale') {
-        const scaled = await updateScale(registry, ns, info.name, dryRun, (current) =>
-          registry.applyPatchTo(type, scaleOf(registry.info, current) as StoredObject, body, {
-            apiVersion: 'autoscaling/v1',
-            kind: 'Scale',
-          }),
+        const scaled = await updateScale(
+          registry,
+          ns,
+          info.name,
+          writeOpts(dryRun, 'PatchOptions'),
+          (current) =>
+            registry.applyPatchTo(type, scaleOf(registry.info, current) as StoredObject, body, {
+              apiVersion: 'autoscaling/v1',
+              kind: 'Scale',
+            }),
         );
         sendJSON(res, 200, scaled);
         return;
@@ -1008,7 +1019,7 @@ async function updateScale(
   registry: ResourceRegistry,
   ns: string,
   name: string,
-  dryRun: boolean,
+  opts: WriteOptions,
   scaleFor: (current: StoredObject) => StoredObject,
 ): Promise<object> {
   const object = await registry.updateFrom(
@@ -1030,7 +1041,9 @@ async function updateScale(
       };
       return next;
     },
-    { dryRun },
+    opts,
+    // managedFields record the write under the scale subresource, as upstream.
+    'scale',
   );
   return scaleOf(registry.info, object);
 }
