@@ -48,6 +48,7 @@ import {
   type OpenApiDocs,
 } from './openapi/index.ts';
 import { CrdServing } from './crd/serving.ts';
+import { versionedStorage } from './crd/versioned-storage.ts';
 import { newAdmission, type Admission } from './admission/index.ts';
 import { ResourceRegistry, type RegistryHooks } from './registry/registry.ts';
 import { ServiceAllocator } from './registry/services.ts';
@@ -548,12 +549,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           crds: crdRegistry,
           makeRegistry: (info, hooks) => {
             const prefix = info.storagePrefix ?? '';
+            // One storage for all versions; each version reads and writes through its view.
+            const served = `${info.group}/${info.version}`;
+            const stored = `${info.group}/${info.storageVersion}`;
+            let cache: Storage | undefined; // the watch cache starts on first use, as for built-ins
             return new ResourceRegistry(
               info,
-              opts.storage,
+              versionedStorage(opts.storage, served, stored),
               { ...strategyFor(info), hasGeneration: true },
               hooks,
-              () => caches.get(prefix),
+              () => (cache ??= versionedStorage(caches.get(prefix), served, stored)),
             );
           },
           baseHooks,

@@ -190,6 +190,91 @@ spec:
     assert.match(explain, /The schedule in cron format\./);
   });
 
+  it('serves several versions (conversion None) and server-side applies custom resources', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.multi.example.com
+spec:
+  group: multi.example.com
+  scope: Cluster
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                ports:
+                  type: array
+                  x-kubernetes-list-type: map
+                  x-kubernetes-list-map-keys: [name]
+                  items:
+                    type: object
+                    required: [name]
+                    properties:
+                      name: {type: string}
+                      port: {type: integer}
+    - name: v1beta1
+      served: true
+      storage: false
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+`,
+    );
+    await ok([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=10s',
+      'crd/gadgets.multi.example.com',
+    ]);
+    await ok(
+      ['create', '-f', '-'],
+      'apiVersion: multi.example.com/v1beta1\nkind: Gadget\nmetadata:\n  name: g1\nspec:\n  ports: [{name: a, port: 1}]\n',
+    );
+    const v1 = JSON.parse(
+      await ok(['get', 'gadgets.v1.multi.example.com', 'g1', '-o', 'json']),
+    ) as {
+      apiVersion: string;
+    };
+    assert.equal(v1.apiVersion, 'multi.example.com/v1', 'read through v1');
+    const beta = JSON.parse(
+      await ok(['get', 'gadgets.v1beta1.multi.example.com', 'g1', '-o', 'json']),
+    ) as { apiVersion: string };
+    assert.equal(beta.apiVersion, 'multi.example.com/v1beta1', 'read through v1beta1');
+
+    // Server-side apply merges the list-map by key: two managers own one port each.
+    const applyPorts = (manager: string, port: string): Promise<string> =>
+      ok(
+        ['apply', '--server-side', `--field-manager=${manager}`, '-f', '-'],
+        `apiVersion: multi.example.com/v1\nkind: Gadget\nmetadata:\n  name: g2\nspec:\n  ports: [${port}]\n`,
+      );
+    await applyPorts('one', '{name: a, port: 1}');
+    await applyPorts('two', '{name: b, port: 2}');
+    const merged = JSON.parse(await ok(['get', 'gadget', 'g2', '-o', 'json'])) as {
+      spec: { ports: { name: string }[] };
+    };
+    assert.deepEqual(
+      merged.spec.ports.map((p) => p.name),
+      ['a', 'b'],
+    );
+    const conflict = await s.kubectl(['apply', '--server-side', '--field-manager=two', '-f', '-'], {
+      input:
+        'apiVersion: multi.example.com/v1\nkind: Gadget\nmetadata:\n  name: g2\nspec:\n  ports: [{name: a, port: 9}]\n',
+    });
+    assert.notEqual(conflict.code, 0);
+    assert.match(conflict.stderr, /conflict with "one": \.spec\.ports\[name="a"\]\.port/);
+  });
+
   it('deletes the custom resources with their CRD', async () => {
     await ok(
       ['create', '-f', '-'],

@@ -35,6 +35,10 @@ import {
   type Scheme,
   type SchemaNode,
   type Structural,
+  type TypeNode,
+  OBJECT_META_SCHEMA,
+  newTypeResolver,
+  typeFromCustomResourceSchema,
 } from '../../api/index.ts';
 import type { Storage, StoredObject } from '../../storage/index.ts';
 import type { RegistryHooks, ResourceRegistry } from '../registry/registry.ts';
@@ -66,13 +70,11 @@ export interface CrdServingDeps {
   /** The built-in hooks, whose shared parts (admission, namespaces, clock) CRs reuse. */
   baseHooks: RegistryHooks;
   /** The built-in component schemas (ObjectMeta for custom resources' metadata). */
-  builtinSchemas(): Readonly<Record<string, unknown>>;
+  builtinSchemas(): Readonly<Record<string, object>>;
   /** Called after the served set changed (OpenAPI must be rebuilt). */
   onChange(): void;
   now(): Date;
 }
-
-const OBJECT_META_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 interface CrdState {
   uid: string;
@@ -327,8 +329,13 @@ export class CrdServing {
       pruneUnknownFields(obj, structural, true);
       applyStructuralDefaults(obj, structural);
     };
+    // Server-side apply and managedFields over the CRD schema (list and map types), compiled
+    // on the first write.
+    let fieldsType: TypeNode | undefined;
     const hooks: RegistryHooks = {
       ...base,
+      managedFieldsType: () =>
+        (fieldsType ??= typeFromCustomResourceSchema(schema, this.objectMetaType())),
       setDefaults: prepare,
       validateCreate: (obj): FieldError[] => validateCustomResource(obj, ctx, 'create'),
       validateUpdate: (obj, old): FieldError[] => validateCustomResource(obj, ctx, 'update', old),
@@ -367,6 +374,14 @@ export class CrdServing {
       table: compileCrTable(v),
       openapi: crdOpenApiSchemas(crd, versionName),
     };
+  }
+
+  private metaType: TypeNode | undefined;
+
+  /** ObjectMeta's type for managedFields (shared by every custom resource). */
+  private objectMetaType(): TypeNode | undefined {
+    this.metaType ??= newTypeResolver(this.deps.builtinSchemas()).typeFor(OBJECT_META_SCHEMA);
+    return this.metaType;
   }
 
   /** Stops serving a CRD's versions. */
