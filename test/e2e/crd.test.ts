@@ -27,6 +27,9 @@ spec:
       storage: true
       subresources:
         status: {}
+        scale:
+          specReplicasPath: .spec.replicas
+          statusReplicasPath: .status.replicas
       additionalPrinterColumns:
         - name: Spec
           type: string
@@ -68,6 +71,8 @@ spec:
               properties:
                 ready:
                   type: boolean
+                replicas:
+                  type: integer
 `;
 
 describe('CustomResourceDefinitions with kubectl', () => {
@@ -184,6 +189,34 @@ spec:
     assert.equal(patched.spec.replicas, 3);
     assert.equal(patched.metadata.labels['team'], 'a');
     assert.equal(patched.metadata.generation, 2, 'generation bumps on spec changes only');
+
+    // The scale subresource follows the CRD's paths; status changes only through /status.
+    await ok(['scale', 'ct', 'tick', '--replicas=4']);
+    await ok(['patch', 'ct', 'tick', '--type=merge', '-p', '{"status":{"ready":true}}']);
+    await ok([
+      'patch',
+      'ct',
+      'tick',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"replicas":2}}',
+    ]);
+    const scaled = JSON.parse(await ok(['get', 'ct', 'tick', '-o', 'json'])) as {
+      spec: { replicas: number };
+      status?: { ready?: boolean; replicas?: number };
+    };
+    assert.equal(scaled.spec.replicas, 4);
+    assert.equal(scaled.status?.ready, undefined, 'status ignored on the main resource');
+    assert.equal(scaled.status?.replicas, 2, 'status written through /status');
+    const scale = JSON.parse(
+      await ok([
+        'get',
+        '--raw',
+        '/apis/stable.example.com/v1/namespaces/default/crontabs/tick/scale',
+      ]),
+    ) as { kind: string; spec: { replicas: number }; status: { replicas: number } };
+    assert.deepEqual([scale.kind, scale.spec.replicas, scale.status.replicas], ['Scale', 4, 2]);
 
     // explain reads the published schema.
     const explain = await ok(['explain', 'crontab.spec.cronSpec']);

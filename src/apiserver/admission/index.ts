@@ -106,7 +106,7 @@ export function newAdmission(deps: AdmissionDeps): Admission {
         ...(req.opts.user.uid === undefined ? {} : { uid: req.opts.user.uid }),
         ...(req.opts.user.extra === undefined ? {} : { extra: req.opts.user.extra }),
       },
-      signal: req.opts.signal,
+      signal: req.opts.signal?.(),
     };
   };
 

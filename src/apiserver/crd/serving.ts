@@ -44,6 +44,7 @@ import type { Storage, StoredObject } from '../../storage/index.ts';
 import type { RegistryHooks, ResourceRegistry } from '../registry/registry.ts';
 import { CRD_CLEANUP_FINALIZER } from '../registry/strategy.ts';
 import { registerCustomTable } from '../http/table.ts';
+import { registerCustomScale, type CustomScalePaths } from '../http/handler.ts';
 
 /** Everything served for one version of one CRD. */
 export interface ServedVersion {
@@ -55,6 +56,8 @@ export interface ServedVersion {
   readonly table: CrTableConvertor;
   /** Component schemas of the kind and its list, for OpenAPI v3. */
   readonly openapi: Record<string, object>;
+  /** The scale subresource's paths, when enabled. */
+  readonly scale: CustomScalePaths | undefined;
 }
 
 export interface CrdServingDeps {
@@ -280,6 +283,10 @@ export class CrdServing {
       this.byInfo.set(info, served);
       registerCustomTable(info, served.table);
       registerCustomTable(added, served.table);
+      if (served.scale !== undefined) {
+        registerCustomScale(info, served.scale);
+        registerCustomScale(added, served.scale);
+      }
       this.deps.registries.set(
         this.deps.registryKey(info.group, info.version, info.resource),
         served.registry,
@@ -373,6 +380,16 @@ export class CrdServing {
             ),
       table: compileCrTable(v),
       openapi: crdOpenApiSchemas(crd, versionName),
+      scale:
+        scale === undefined
+          ? undefined
+          : {
+              specReplicasPath: scale.specReplicasPath,
+              statusReplicasPath: scale.statusReplicasPath,
+              ...(scale.labelSelectorPath === undefined
+                ? {}
+                : { labelSelectorPath: scale.labelSelectorPath }),
+            },
     };
   }
 

@@ -634,10 +634,17 @@ async function handleResource(
     const values = recorder.headers();
     if (!res.headersSent) res.setHeader('Warning', values.map(toLatin1HeaderValue));
   };
-  const abort = new AbortController();
-  req.on('close', () => {
-    abort.abort();
-  });
+  let abort: AbortController | undefined;
+  const signal = (): AbortSignal => {
+    if (abort === undefined) {
+      const ac = new AbortController();
+      abort = ac;
+      req.on('close', () => {
+        ac.abort();
+      });
+    }
+    return abort.signal;
+  };
   const writeOpts = (
     dryRun: boolean,
     optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions',
@@ -653,7 +660,7 @@ async function handleResource(
       dryRun,
       user,
       warn,
-      signal: abort.signal,
+      signal,
       ...(fieldManager !== null && optionsKind !== 'DeleteOptions' ? { fieldManager } : {}),
       ...(userAgent === undefined ? {} : { userAgent }),
       ...(optionsKind === 'PatchOptions' && params.has('force')
@@ -978,7 +985,74 @@ const SCALABLE = new Set([
 ]);
 
 /** The autoscaling/v1 Scale of a workload. */
+/** The scale subresource paths of a custom resource version (`subresources.scale`). */
+export interface CustomScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+const customScales = new WeakMap<ResourceInfo, CustomScalePaths>();
+
+/** Serves `info`'s scale subresource from `paths` (a custom resource version). */
+export function registerCustomScale(info: ResourceInfo, paths: CustomScalePaths): void {
+  customScales.set(info, paths);
+}
+
+/** `.spec.replicas` → ['spec', 'replicas'] (CRD scale paths are simple dotted paths). */
+function pathParts(path: string): string[] {
+  return path.split('.').filter((p) => p !== '');
+}
+
+function readPath(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const p of pathParts(path)) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+function writePath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = pathParts(path);
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  const last = parts[parts.length - 1];
+  if (last !== undefined) cur[last] = value;
+}
+
+/** A custom resource's Scale, read through its CRD's paths (upstream scale.go). */
+function customScaleOf(obj: StoredObject, paths: CustomScalePaths): object {
+  const meta = obj.metadata ?? {};
+  const specReplicas = readPath(obj, paths.specReplicasPath);
+  const statusReplicas = readPath(obj, paths.statusReplicasPath);
+  const selector =
+    paths.labelSelectorPath === undefined ? undefined : readPath(obj, paths.labelSelectorPath);
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: meta.name,
+      namespace: meta.namespace,
+      uid: meta.uid,
+      resourceVersion: meta.resourceVersion,
+      creationTimestamp: meta.creationTimestamp,
+    },
+    spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
+    status: {
+      replicas: typeof statusReplicas === 'number' ? statusReplicas : 0,
+      ...(typeof selector === 'string' && selector !== '' ? { selector } : {}),
+    },
+  };
+}
+
 function scaleOf(r: ResourceInfo, obj: StoredObject): object {
+  const custom = customScales.get(r);
+  if (custom !== undefined) return customScaleOf(obj, custom);
   if (!SCALABLE.has(`${r.group}/${r.resource}`)) throw notFoundResource();
   const spec = (obj['spec'] ?? {}) as { replicas?: number; selector?: unknown };
   const status = (obj['status'] ?? {}) as { replicas?: number };
@@ -1032,7 +1106,9 @@ async function updateScale(
         throw newBadRequest('spec.replicas must be an integer');
       }
       const next = structuredClone(current);
-      (next['spec'] as Record<string, unknown>)['replicas'] = replicas ?? 0;
+      const custom = customScales.get(registry.info);
+      if (custom !== undefined) writePath(next, custom.specReplicasPath, replicas ?? 0);
+      else (next['spec'] as Record<string, unknown>)['replicas'] = replicas ?? 0;
       const rv = scale.metadata?.resourceVersion;
       next.metadata = {
         ...next.metadata,

@@ -149,8 +149,11 @@ export interface WriteOptions {
   warn?: (text: string) => void;
   /** The request's CreateOptions / UpdateOptions / PatchOptions / DeleteOptions, for admission. */
   admissionOptions?: Record<string, unknown>;
-  /** Aborts with the request (webhook calls stop). */
-  signal?: AbortSignal;
+  /**
+   * A signal that aborts with the request (webhook calls stop). A function, so that requests
+   * that never call a webhook do not pay for an AbortController and a close listener.
+   */
+  signal?: () => AbortSignal;
   /** PATCH: inspects the patched object before it is prepared (fieldValidation); throws to reject. */
   checkPatched?: (patched: StoredObject) => void;
   /**
