@@ -6,6 +6,7 @@
  *   node --import tsx bench/apiextensions/run.ts [--root DIR] [--applies 300] [--creates 3000]
  *
  * `--root` is a built checkout (default: this one; run `./skiff version` first to build).
+ * `BENCH_NODE_ARGS` adds node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
  * Prints a Markdown report; stops the server by PID and removes its temp data dir.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -83,6 +84,10 @@ async function main(): Promise<void> {
     launch: 'direct',
     dataDir: join(work, 'data'),
     port: port ?? 0,
+    // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server.
+    ...(process.env['BENCH_NODE_ARGS'] === undefined
+      ? {}
+      : { nodeArgs: process.env['BENCH_NODE_ARGS'].split(' ') }),
   });
   const lines: string[] = [];
   try {

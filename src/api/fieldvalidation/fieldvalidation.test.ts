@@ -463,6 +463,17 @@ describe('apply (testFieldValidationApplyCreate)', () => {
     assert.deepEqual(applyStrictOutcome('Warn', duplicates).warnings, duplicates);
     assert.deepEqual(applyStrictOutcome('Ignore', duplicates).warnings, []);
   });
+
+  it('takes the JSON fast path for JSON bodies and gives the value YAML parsing gives', () => {
+    const json =
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"a":"1"},"n":[1,2.5,null,true]}';
+    const fast = parseYamlStrict(json);
+    const viaYaml = parseYamlStrict(`\n# a comment makes it YAML\n${json}`);
+    assert.deepEqual(fast, { value: JSON.parse(json) as unknown, duplicates: [] });
+    assert.deepEqual(fast, viaYaml);
+    // A YAML flow mapping that is not JSON still parses as YAML.
+    assert.deepEqual(parseYamlStrict('{a: 1, b: [x, y]}').value, { a: 1, b: ['x', 'y'] });
+  });
 });
 
 describe('strict JSON scanner', () => {

@@ -11,6 +11,7 @@
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { goQuote } from '../validation/index.ts';
+import { parseJsonStrict, type StrictJsonResult } from './strict-json.ts';
 
 /** A parsed YAML body and its repeated keys. */
 export interface StrictYamlResult {
@@ -30,6 +31,19 @@ export class YamlSyntaxError extends Error {
  * Throws {@link YamlSyntaxError} for malformed input.
  */
 export function parseYamlStrict(text: string): StrictYamlResult {
+  // Fast path: kubectl sends apply bodies as JSON, which is YAML; JSON.parse and the strict
+  // JSON scanner take a fraction of the yaml package's time. Bodies with repeated keys take the
+  // YAML path below, which reports them with go-yaml's line numbers.
+  if (text.trimStart().startsWith('{')) {
+    let json: StrictJsonResult | undefined;
+    try {
+      json = parseJsonStrict(text);
+    } catch {
+      json = undefined; // not JSON after all (a YAML flow mapping): parse it as YAML
+    }
+    if (json !== undefined && json.errors.length === 0)
+      return { value: json.value, duplicates: [] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
   const first = doc.errors[0];
