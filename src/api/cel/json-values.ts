@@ -7,6 +7,7 @@
  * Lists and objects convert lazily, element by element, and cache nothing: rules usually touch
  * few fields.
  */
+import { RESERVED_IDENTIFIERS } from './parser.ts';
 import { parseGoDuration, parseTimestamp } from './time.ts';
 import { CelDuration, CelError, CelTimestamp } from './values.ts';
 import type { CelList, CelMap, CelValue } from './values.ts';
@@ -42,29 +43,8 @@ export interface ValidationRuleJSON {
   readonly optionalOldSelf?: boolean;
 }
 
-const CEL_RESERVED = new Set([
-  'true',
-  'false',
-  'null',
-  'in',
-  'as',
-  'break',
-  'const',
-  'continue',
-  'else',
-  'for',
-  'function',
-  'if',
-  'import',
-  'let',
-  'loop',
-  'package',
-  'namespace',
-  'return',
-  'var',
-  'void',
-  'while',
-]);
+/** Escaped in property names (escaping.go): the literals and `in`, and the reserved words. */
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', ...RESERVED_IDENTIFIERS]);
 
 /**
  * Kubernetes' property-name escaping for CEL (apiserver/pkg/cel/escaping.go): reserved words

@@ -64,7 +64,8 @@ interface Token {
   readonly value?: string | bigint | number | Uint8Array;
 }
 
-const RESERVED = new Set([
+/** Words CEL reserves: not usable as identifiers (and escaped in Kubernetes property names). */
+export const RESERVED_IDENTIFIERS: ReadonlySet<string> = new Set([
   'as',
   'break',
   'const',
@@ -495,7 +496,7 @@ class Parser {
           fail(id.pos, `Syntax error: no viable alternative at input '.${id.text}'`);
         }
         this.next();
-        if (RESERVED.has(id.text)) fail(id.pos, `reserved identifier: ${id.text}`);
+        if (RESERVED_IDENTIFIERS.has(id.text)) fail(id.pos, `reserved identifier: ${id.text}`);
         if (t.text === '.' && this.isPunct('(')) {
           this.next();
           const args = this.exprList(')');
@@ -615,7 +616,7 @@ class Parser {
       case 'in':
         fail(t.pos, `Syntax error: mismatched input 'in' expecting ${EXPECT_PRIMARY}`);
     }
-    if (RESERVED.has(t.text)) fail(t.pos, `reserved identifier: ${t.text}`);
+    if (RESERVED_IDENTIFIERS.has(t.text)) fail(t.pos, `reserved identifier: ${t.text}`);
     if (this.isPunct('(')) {
       this.next();
       const args = this.exprList(')');

@@ -11,7 +11,7 @@ import { escapePropertyName } from './json-values.ts';
 import type { JSONSchemaProps } from './json-values.ts';
 import { CelCompileError, parse } from './parser.ts';
 import type { CelIssue } from './parser.ts';
-import type { CelValue } from './values.ts';
+import { typeName, type CelValue } from './values.ts';
 
 /** Kubernetes' per-expression cost limit (celconfig.PerCallLimit). */
 export const PER_CALL_COST_LIMIT = 1_000_000;
@@ -294,21 +294,8 @@ class Checker {
 }
 
 function litType(v: CelValue): StaticType {
-  if (v === null) return 'null_type';
-  switch (typeof v) {
-    case 'boolean':
-      return 'bool';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'double';
-    case 'string':
-      return 'string';
-    default:
-      break;
-  }
-  if (v instanceof Uint8Array) return 'bytes';
-  return 'uint';
+  // Literals are null, bool, int, uint, double, string or bytes: their value's type name.
+  return typeName(v);
 }
 
 /**

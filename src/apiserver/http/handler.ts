@@ -1025,9 +1025,20 @@ function writePath(obj: Record<string, unknown>, path: string, value: unknown): 
   if (last !== undefined) cur[last] = value;
 }
 
+/** A Scale's metadata: the scaled object's identity. */
+function scaleMetadata(obj: StoredObject): object {
+  const meta = obj.metadata ?? {};
+  return {
+    name: meta.name,
+    namespace: meta.namespace,
+    uid: meta.uid,
+    resourceVersion: meta.resourceVersion,
+    creationTimestamp: meta.creationTimestamp,
+  };
+}
+
 /** A custom resource's Scale, read through its CRD's paths (upstream scale.go). */
 function customScaleOf(obj: StoredObject, paths: CustomScalePaths): object {
-  const meta = obj.metadata ?? {};
   const specReplicas = readPath(obj, paths.specReplicasPath);
   const statusReplicas = readPath(obj, paths.statusReplicasPath);
   const selector =
@@ -1035,13 +1046,7 @@ function customScaleOf(obj: StoredObject, paths: CustomScalePaths): object {
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
-    metadata: {
-      name: meta.name,
-      namespace: meta.namespace,
-      uid: meta.uid,
-      resourceVersion: meta.resourceVersion,
-      creationTimestamp: meta.creationTimestamp,
-    },
+    metadata: scaleMetadata(obj),
     spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
     status: {
       replicas: typeof statusReplicas === 'number' ? statusReplicas : 0,
@@ -1056,7 +1061,6 @@ function scaleOf(r: ResourceInfo, obj: StoredObject): object {
   if (!SCALABLE.has(`${r.group}/${r.resource}`)) throw notFoundResource();
   const spec = (obj['spec'] ?? {}) as { replicas?: number; selector?: unknown };
   const status = (obj['status'] ?? {}) as { replicas?: number };
-  const meta = obj.metadata ?? {};
   let selector = '';
   const sel = spec.selector;
   if (sel !== null && typeof sel === 'object') {
@@ -1072,13 +1076,7 @@ function scaleOf(r: ResourceInfo, obj: StoredObject): object {
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
-    metadata: {
-      name: meta.name,
-      namespace: meta.namespace,
-      uid: meta.uid,
-      resourceVersion: meta.resourceVersion,
-      creationTimestamp: meta.creationTimestamp,
-    },
+    metadata: scaleMetadata(obj),
     spec: { replicas: spec.replicas ?? 0 },
     status: { replicas: status.replicas ?? 0, ...(selector !== '' ? { selector } : {}) },
   };
