@@ -1,11 +1,12 @@
 /**
- * Flags shared by `skiff server` and `skiff up`. Kept apart from server.ts so that main.ts can
- * declare them (for parsing and help) without loading the server: this file imports only
- * commander and node:net.
+ * Flags shared by `skiff server` and `skiff up`: their type, defaults and validation, with no
+ * dependency on commander. `main.ts` parses a plain `server`/`up` command line with these alone
+ * (node:util parseArgs), so the most common start does not load commander (~20 ms); everything
+ * else (help, errors, other verbs) goes through commander in `program.ts`, which declares the
+ * same flags from `server-options.ts`.
  */
-import { InvalidArgumentError, Option } from 'commander';
-import type { Command } from 'commander';
 import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
 
 /** Validated flags of `skiff server` / `skiff up`. */
 export interface ServerFlags {
@@ -29,58 +30,59 @@ export const DEFAULT_PORT = 6443;
  */
 export const DEFAULT_BIND_ADDRESS = '0.0.0.0';
 
-function parsePort(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) {
-    throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free port).');
+/** Why `value` is not a port, or undefined when it is one (0-65535). */
+export function portError(value: string): string | undefined {
+  return !/^\d+$/.test(value) || Number(value) > 65535
+    ? 'must be a port number from 0 to 65535 (0 picks a free port).'
+    : undefined;
+}
+
+/** Why `value` is not an IP address, or undefined when it is one. */
+export function bindAddressError(value: string): string | undefined {
+  return isIP(value) === 0 ? 'must be an IPv4 or IPv6 address.' : undefined;
+}
+
+/**
+ * Parses `[server|up] --flag value ...` without commander. Returns undefined for anything it
+ * does not fully understand (help, unknown or malformed flags, invalid values, other verbs), so
+ * that commander handles it with its usual messages. Environment defaults as commander's
+ * `.env()`: SKIFF_DATA_DIR and SKIFF_DATASTORE_ENDPOINT, overridden by the flags.
+ */
+export function parseServerCommandLine(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { verb: 'server' | 'up'; flags: ServerFlags } | undefined {
+  const [verb, ...rest] = argv;
+  if (verb !== 'server' && verb !== 'up') return undefined;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        'data-dir': { type: 'string' },
+        'bind-address': { type: 'string' },
+        port: { type: 'string' },
+        'datastore-endpoint': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch {
+    return undefined;
   }
-  return Number(value);
-}
-
-function parseBindAddress(value: string): string {
-  if (isIP(value) === 0) throw new InvalidArgumentError('must be an IPv4 or IPv6 address.');
-  return value;
-}
-
-/** Declares the server flags on `cmd` (commander parses and validates them). Returns `cmd`. */
-export function addServerOptions(cmd: Command): Command {
-  return cmd
-    .addOption(
-      new Option(
-        '--data-dir <dir>',
-        'data directory: cluster CA and certificates, kubeconfig.yaml, SQLite store (default: ~/.skiff)',
-      ).env('SKIFF_DATA_DIR'),
-    )
-    .addOption(
-      new Option('--bind-address <addr>', 'IP address to listen on (127.0.0.1: this host only)')
-        .default(DEFAULT_BIND_ADDRESS)
-        .argParser(parseBindAddress),
-    )
-    .addOption(
-      new Option('--port <port>', 'HTTPS port of the API server')
-        .default(DEFAULT_PORT)
-        .argParser(parsePort),
-    )
-    .addOption(
-      new Option(
-        '--datastore-endpoint <dsn>',
-        'memory://, sqlite://PATH, etcd://HOST:PORT[,...] or https://HOST:PORT[,...] (default: sqlite://DIR/state.db)',
-      ).env('SKIFF_DATASTORE_ENDPOINT'),
-    );
-}
-
-/** Turns commander's parsed option bag (untyped) into ServerFlags; throws on a wrong shape. */
-export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
-  const str = (v: unknown, name: string): string | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw new TypeError(`${name} must be a string`);
-    return v;
-  };
-  const port = opts['port'];
-  if (typeof port !== 'number') throw new TypeError('port must be a number');
+  const str = (v: string | boolean | undefined): string | undefined =>
+    typeof v === 'string' ? v : undefined;
+  const port = str(values['port']) ?? String(DEFAULT_PORT);
+  const bindAddress = str(values['bind-address']) ?? DEFAULT_BIND_ADDRESS;
+  if (portError(port) !== undefined || bindAddressError(bindAddress) !== undefined)
+    return undefined;
   return {
-    dataDir: str(opts['dataDir'], 'data-dir'),
-    bindAddress: str(opts['bindAddress'], 'bind-address') ?? DEFAULT_BIND_ADDRESS,
-    port,
-    datastoreEndpoint: str(opts['datastoreEndpoint'], 'datastore-endpoint'),
+    verb,
+    flags: {
+      dataDir: str(values['data-dir']) ?? env['SKIFF_DATA_DIR'],
+      bindAddress,
+      port: Number(port),
+      datastoreEndpoint: str(values['datastore-endpoint']) ?? env['SKIFF_DATASTORE_ENDPOINT'],
+    },
   };
 }

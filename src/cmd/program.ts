@@ -1,0 +1,58 @@
+/**
+ * The `skiff` program for commander: every verb, flag, help text and error message. Verbs load
+ * their code lazily so that `skiff version` and `skiff help` start fast; `main.ts` starts a plain
+ * `server`/`up` command line without loading this module at all.
+ */
+import { Command, Option } from 'commander';
+import { addServerOptions, serverFlagsFrom } from './server-options.ts';
+import { runVersion, versionInfo } from './version.ts';
+import { finish } from './finish.ts';
+
+/** The commander program of every verb; `parseAsync(process.argv)` runs the one given. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('skiff')
+    .description(
+      'Skiff: a complete, Kubernetes-compatible cluster in one small program.\n' +
+        'Data directory: --data-dir DIR (default ~/.skiff); admin kubeconfig: DIR/kubeconfig.yaml.',
+    )
+    .version(versionInfo().skiff, '-v, --version', 'print the Skiff version')
+    .showHelpAfterError()
+    .helpCommand('help [command]', 'show help for a command');
+
+  program
+    .command('version')
+    .description('print the Skiff, Kubernetes API and Node.js versions')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']))
+    .action((opts: { output?: string }) => {
+      runVersion(opts);
+    });
+
+  addServerOptions(
+    program
+      .command('server')
+      .summary('run the API server')
+      .description(
+        'Run the API server (HTTPS) over SQLite in the data dir, or another datastore.\n' +
+          'Creates the cluster CA on first start and writes an admin kubeconfig to DIR/kubeconfig.yaml.',
+      ),
+  ).action(async (opts: Record<string, unknown>) => {
+    const { runServer } = await import('./server.ts');
+    finish(await runServer(serverFlagsFrom(opts), { verb: 'server' }));
+  });
+
+  addServerOptions(
+    program
+      .command('up')
+      .summary('run a whole single-machine cluster in one process')
+      .description(
+        'Run a whole single-machine cluster in one process (for now: the API server, as `skiff server`).',
+      ),
+  ).action(async (opts: Record<string, unknown>) => {
+    const { runUp } = await import('./up.ts');
+    finish(await runUp(serverFlagsFrom(opts)));
+  });
+
+  return program;
+}

@@ -1,0 +1,69 @@
+/**
+ * The commander declarations of the server flags (for `program.ts`): the same flags, defaults
+ * and validation as `server-flags.ts`, with commander's help texts and error messages.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import {
+  DEFAULT_BIND_ADDRESS,
+  DEFAULT_PORT,
+  bindAddressError,
+  portError,
+  type ServerFlags,
+} from './server-flags.ts';
+
+function parsePort(value: string): number {
+  const err = portError(value);
+  if (err !== undefined) throw new InvalidArgumentError(err);
+  return Number(value);
+}
+
+function parseBindAddress(value: string): string {
+  const err = bindAddressError(value);
+  if (err !== undefined) throw new InvalidArgumentError(err);
+  return value;
+}
+
+/** Declares the server flags on `cmd` (commander parses and validates them). Returns `cmd`. */
+export function addServerOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--data-dir <dir>',
+        'data directory: cluster CA and certificates, kubeconfig.yaml, SQLite store (default: ~/.skiff)',
+      ).env('SKIFF_DATA_DIR'),
+    )
+    .addOption(
+      new Option('--bind-address <addr>', 'IP address to listen on (127.0.0.1: this host only)')
+        .default(DEFAULT_BIND_ADDRESS)
+        .argParser(parseBindAddress),
+    )
+    .addOption(
+      new Option('--port <port>', 'HTTPS port of the API server')
+        .default(DEFAULT_PORT)
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option(
+        '--datastore-endpoint <dsn>',
+        'memory://, sqlite://PATH, etcd://HOST:PORT[,...] or https://HOST:PORT[,...] (default: sqlite://DIR/state.db)',
+      ).env('SKIFF_DATASTORE_ENDPOINT'),
+    );
+}
+
+/** Turns commander's parsed option bag (untyped) into ServerFlags; throws on a wrong shape. */
+export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
+  const str = (v: unknown, name: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw new TypeError(`${name} must be a string`);
+    return v;
+  };
+  const port = opts['port'];
+  if (typeof port !== 'number') throw new TypeError('port must be a number');
+  return {
+    dataDir: str(opts['dataDir'], 'data-dir'),
+    bindAddress: str(opts['bindAddress'], 'bind-address') ?? DEFAULT_BIND_ADDRESS,
+    port,
+    datastoreEndpoint: str(opts['datastoreEndpoint'], 'datastore-endpoint'),
+  };
+}
