@@ -105,6 +105,11 @@ describe('admission webhooks and field validation with kubectl', () => {
     namespaceSelector:
       matchLabels:
         webhooks: "on"
+    matchConditions:
+      - name: not-exempt
+        expression: "!has(object.metadata.labels) || !('exempt' in object.metadata.labels)"
+      - name: not-kube-system
+        expression: "request.namespace != 'kube-system'"
     sideEffects: None
     admissionReviewVersions: ["v1"]`;
     await ok(['create', 'namespace', 'hooked']);
@@ -181,6 +186,22 @@ webhooks:${webhook('stamp.e2e.skiff.dev', '/mutate')}
       await ok(['get', 'configmap', 'good', '-n', 'hooked', '-o', 'jsonpath={.metadata.labels}']),
     ) as Record<string, string>;
     assert.equal(labels['stamped'], 'by-webhook');
+
+    // matchConditions (CEL) skip the webhooks for objects labelled exempt.
+    await ok(
+      ['create', '-n', 'hooked', '-f', '-'],
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: exempt\n  labels:\n    deny: "yes"\n    exempt: "1"\n',
+    );
+    const exempt = await ok([
+      'get',
+      'configmap',
+      'exempt',
+      '-n',
+      'hooked',
+      '-o',
+      'jsonpath={.metadata.labels.stamped}',
+    ]);
+    assert.equal(exempt, '', 'the mutating webhook was not called either');
 
     // Namespaces without the label are not selected.
     await ok(['create', 'configmap', 'plain', '-n', 'default']);

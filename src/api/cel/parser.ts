@@ -496,7 +496,8 @@ class Parser {
           fail(id.pos, `Syntax error: no viable alternative at input '.${id.text}'`);
         }
         this.next();
-        if (RESERVED_IDENTIFIERS.has(id.text)) fail(id.pos, `reserved identifier: ${id.text}`);
+        // Reserved words are fine as field names (`request.namespace`): cel-go checks them only
+        // where they would be identifiers.
         if (t.text === '.' && this.isPunct('(')) {
           this.next();
           const args = this.exprList(')');

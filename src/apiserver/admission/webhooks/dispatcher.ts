@@ -32,6 +32,7 @@ import {
   toStatusErr,
 } from './errors.ts';
 import { isExemptAdmissionConfigurationResource, shouldCallHook } from './matching.ts';
+import { evaluateMatchConditions } from './match-conditions.ts';
 import type { WebhookInvocation } from './matching.ts';
 import {
   ReviewDecodeError,
@@ -125,6 +126,38 @@ class Warnings {
 }
 
 /** The request's objects in the version a webhook sees them. */
+/**
+ * Whether a webhook's matchConditions let it be called. An evaluation error skips the webhook
+ * under failurePolicy Ignore and fails the request under Fail, as upstream.
+ */
+function conditionsMatchOrThrow(
+  hook: {
+    name: string;
+    failurePolicy?: string;
+    matchConditions?: { name: string; expression: string }[];
+  },
+  attrs: AdmissionAttributes,
+  invocation: WebhookInvocation,
+  v: Versioned,
+): boolean {
+  const result = evaluateMatchConditions(
+    hook.matchConditions,
+    attrs,
+    invocation,
+    v.object,
+    v.oldObject,
+  );
+  if ('matches' in result) return result.matches;
+  if (hook.failurePolicy === 'Ignore') return false;
+  throw newInternalError(
+    new CallingWebhookError(
+      hook.name,
+      `failed to evaluate match condition: ${result.error}`,
+      newInternalError(result.error),
+    ),
+  );
+}
+
 interface Versioned {
   kind: GroupVersionKind;
   object: JsonObject | undefined;
@@ -254,6 +287,7 @@ export class WebhookAdmission {
         if (invocation === undefined) continue;
         if (round === 1 && !reinvoke.has(entry.uid)) continue;
         this.convertTo(versioned, invocation.kind);
+        if (!this.conditionsMatch(hook, attrs, invocation, versioned)) continue;
 
         const suffix = `round_${String(round)}_index_${String(i)}`;
         let changed = false;
@@ -337,13 +371,15 @@ export class WebhookAdmission {
       );
       if (invocation instanceof StatusError) throw invocation;
       if (invocation === undefined) continue;
-      relevant.push({ entry, invocation });
       const key = `${apiVersionOf(invocation.kind)}/${invocation.kind.kind}`;
-      if (!versions.has(key)) {
-        const v: Versioned = { kind: attrs.kind, object: attrs.object, oldObject: attrs.oldObject };
+      let v = versions.get(key);
+      if (v === undefined) {
+        v = { kind: attrs.kind, object: attrs.object, oldObject: attrs.oldObject };
         this.convertTo(v, invocation.kind);
         versions.set(key, v);
       }
+      if (!this.conditionsMatch(entry.hook, attrs, invocation, v)) continue;
+      relevant.push({ entry, invocation });
     }
     if (relevant.length === 0) return done();
     if (attrs.signal?.aborted === true) {
@@ -390,6 +426,15 @@ export class WebhookAdmission {
   }
 
   /** Brings the request's objects to `kind`'s version (upstream VersionedAttributes). */
+  private conditionsMatch(
+    hook: MutatingWebhook | ValidatingWebhook,
+    attrs: AdmissionAttributes,
+    invocation: WebhookInvocation,
+    v: Versioned,
+  ): boolean {
+    return conditionsMatchOrThrow(hook, attrs, invocation, v);
+  }
+
   private convertTo(v: Versioned, kind: GroupVersionKind): void {
     if (sameKind(v.kind, kind)) return;
     const from = v.kind;
