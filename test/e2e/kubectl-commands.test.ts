@@ -1432,40 +1432,32 @@ spec: {selector: {app: rc}, ${template('rc')}}
     },
   );
 
-  it(
-    'apply --server-side and diff --server-side (server-side apply, issue 4)',
-    { skip: 'belongs to a later issue' },
-    async () => {
-      const n = await ns('ssa');
-      assert.equal(
-        await ok(['apply', '--server-side', '-n', n, '-f', '-'], { input: cm('s', { a: '1' }) }),
-        'configmap/s serverside-applied\n',
-      );
-      const diff = await run(['diff', '--server-side', '-n', n, '-f', '-'], {
-        input: cm('s', { a: '2' }),
-      });
-      assert.equal(diff.code, 1);
-      assert.match(diff.stdout, /^\+\s+a: "2"$/m);
-    },
-  );
+  it('apply --server-side and diff --server-side (server-side apply, issue 4)', async () => {
+    const n = await ns('ssa');
+    assert.equal(
+      await ok(['apply', '--server-side', '-n', n, '-f', '-'], { input: cm('s', { a: '1' }) }),
+      'configmap/s serverside-applied\n',
+    );
+    const diff = await run(['diff', '--server-side', '-n', n, '-f', '-'], {
+      input: cm('s', { a: '2' }),
+    });
+    assert.equal(diff.code, 1);
+    assert.match(diff.stdout, /^\+\s+a: "2"$/m);
+  });
 
-  it(
-    'create -f rejects an unknown field under fieldValidation=Strict (issue 4)',
-    { skip: 'belongs to a later issue' },
-    async () => {
-      const n = await ns('strict');
-      const r = await run(['create', '-n', n, '-f', '-'], {
-        input: JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: 'x' },
-          bogus: 1,
-        }),
-      });
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /strict decoding error: unknown field "bogus"/);
-    },
-  );
+  it('create -f rejects an unknown field under fieldValidation=Strict (issue 4)', async () => {
+    const n = await ns('strict');
+    const r = await run(['create', '-n', n, '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'x' },
+        bogus: 1,
+      }),
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /strict decoding error: unknown field "bogus"/);
+  });
 });
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
