@@ -17,23 +17,14 @@ import {
   newInvalid,
   newPath,
   newTypeResolver,
-  required,
   prepareJob,
   schemaNodeForKind,
   setDefaults,
-  validateCreate as validateBuiltinCreate,
-  validateStatusUpdate as validateBuiltinStatusUpdate,
-  validateUpdate as validateBuiltinUpdate,
+  validateCreate,
+  validateStatusUpdate,
+  validateUpdate,
   setWireZeroValues,
-  setCrdDefaults,
   storageKey,
-  validateCrd,
-  validateCrdStatusUpdate,
-  validateCrdUpdate,
-  compileValidationRules,
-  type CrdValidationHooks,
-  type CustomResourceDefinition,
-  type FieldError,
   type Scheme,
   type TypeResolver,
 } from '../api/index.ts';
@@ -166,96 +157,7 @@ function podSpecsOf(obj: StoredObject): Record<string, unknown>[] {
  * Secret `stringData` merged into base64 `data`, and a PodSpec's deprecated `serviceAccount`
  * kept equal to `serviceAccountName`.
  */
-const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
-
-function isCrd(obj: StoredObject): boolean {
-  return obj.kind === 'CustomResourceDefinition' && obj.apiVersion === CRD_API_VERSION;
-}
-
-/**
- * Runs a CRD validation; a body shaped too wrongly for it to walk (hostile input) is reported
- * as invalid rather than as a server error.
- */
-function guardedCrdValidation(run: () => FieldError[]): FieldError[] {
-  try {
-    return run();
-  } catch (err) {
-    if (!(err instanceof TypeError)) throw err;
-    return [invalid(newPath('spec'), '', 'malformed CustomResourceDefinition')];
-  }
-}
-
-/** A CRD body whose spec is not an object gets this instead of the full validation. */
-function crdShapeErrors(obj: StoredObject): FieldError[] | undefined {
-  const spec = obj['spec'];
-  if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) return undefined;
-  return spec === undefined
-    ? [required(newPath('spec'), '')]
-    : [invalid(newPath('spec'), spec, 'must be an object')];
-}
-
-/** CRD validation hooks: `x-kubernetes-validations` rules must compile. */
-const crdRuleHooks: CrdValidationHooks = {
-  // Called for every node that has rules; compiling walks the children too, so keep only the
-  // errors of this node's own rules.
-  validateRules: (schema, fldPath) => {
-    const own = `${fldPath.toString()}.x-kubernetes-validations[`;
-    return compileValidationRules(schema, { basePath: fldPath }).errors.filter((e) =>
-      e.field.startsWith(own),
-    );
-  },
-};
-
-/** Built-in validation by kind, and apiextensions' for CRDs. */
-function validateCreate(obj: StoredObject): FieldError[] {
-  if (isCrd(obj)) {
-    return (
-      crdShapeErrors(obj) ?? validateCrd(obj as unknown as CustomResourceDefinition, crdRuleHooks)
-    );
-  }
-  return validateBuiltinCreate(obj);
-}
-
-function validateUpdate(obj: StoredObject, old: StoredObject): FieldError[] {
-  if (isCrd(obj)) {
-    const shape = crdShapeErrors(obj);
-    if (shape !== undefined) return shape;
-    return guardedCrdValidation(() =>
-      validateCrdUpdate(
-        obj as unknown as CustomResourceDefinition,
-        old as unknown as CustomResourceDefinition,
-        crdRuleHooks,
-      ),
-    );
-  }
-  return validateBuiltinUpdate(obj, old);
-}
-
-function validateStatusUpdate(obj: StoredObject, old: StoredObject): FieldError[] {
-  if (isCrd(obj)) {
-    const shape = crdShapeErrors(obj);
-    if (shape !== undefined) return shape;
-    return guardedCrdValidation(() =>
-      validateCrdStatusUpdate(
-        obj as unknown as CustomResourceDefinition,
-        old as unknown as CustomResourceDefinition,
-      ),
-    );
-  }
-  return validateBuiltinStatusUpdate(obj, old);
-}
-
 function resourceDefaults(obj: StoredObject): void {
-  if (isCrd(obj)) {
-    if (crdShapeErrors(obj) === undefined) {
-      // Best effort on hostile shapes: validation reports what is wrong.
-      guardedCrdValidation(() => {
-        setCrdDefaults(obj as unknown as CustomResourceDefinition);
-        return [];
-      });
-    }
-    return;
-  }
   setDefaults(obj);
   if (obj.kind === 'Secret' && obj.apiVersion === 'v1') {
     const stringData = obj['stringData'];

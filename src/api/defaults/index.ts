@@ -49,6 +49,8 @@ import {
   setVolumeAttachmentDefaults,
 } from './storage.ts';
 import { isObject } from './walk.ts';
+import { setCustomResourceDefinitionDefaults } from '../validation/types/apiextensions.ts';
+import type { CustomResourceDefinition } from '../crd/index.ts';
 import {
   setMutatingWebhookConfigurationDefaults,
   setValidatingWebhookConfigurationDefaults,
@@ -70,6 +72,12 @@ export { setWireZeroValues } from './wire-zero.ts';
 export type Defaulter = (obj: JsonObject) => void;
 
 const defaulters: ReadonlyMap<string, Defaulter> = new Map<string, Defaulter>([
+  [
+    'apiextensions.k8s.io/v1 CustomResourceDefinition',
+    (o) => {
+      setCustomResourceDefinitionDefaults(o as unknown as CustomResourceDefinition);
+    },
+  ],
   [
     'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration',
     (o) => {

@@ -8,14 +8,12 @@ import type {
   ValidatingWebhookConfiguration,
 } from 'kubernetes-types/admissionregistration/v1.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
-import { storageKey, type Scheme } from '../../api/index.ts';
+import type { Scheme } from '../../api/index.ts';
 import type { Storage, StoredObject } from '../../storage/index.ts';
 import type { AdmissionRequest, ResourceRegistry } from '../registry/registry.ts';
-import { ResourceMirror } from './mirror.ts';
+import { ResourceMirror } from '../mirror.ts';
 import { WebhookAdmission } from './webhooks/index.ts';
 import type { AdmissionAttributes, ServiceEndpoint } from './webhooks/index.ts';
-
-export { ResourceMirror } from './mirror.ts';
 
 /** What the admission chain needs from the server. */
 export interface AdmissionDeps {
@@ -52,7 +50,6 @@ export function newAdmission(deps: AdmissionDeps): Admission {
     prefixOf(scheme, 'admissionregistration.k8s.io', 'validatingwebhookconfigurations'),
   );
   const namespaces = new ResourceMirror(deps.storage, prefixOf(scheme, '', 'namespaces'));
-  const nsInfo = scheme.byGroupResource({ group: '', resource: 'namespaces' });
 
   const webhooks = new WebhookAdmission({
     mutatingConfigs: () => mutating.values() as unknown as readonly MutatingWebhookConfiguration[],
@@ -92,10 +89,7 @@ export function newAdmission(deps: AdmissionDeps): Admission {
           : { group: sub.group, version: sub.version, kind: sub.kind },
       name: req.name,
       // For a namespace object itself, upstream sets the namespace to its name.
-      namespace:
-        info.group === '' && info.resource === 'namespaces' && nsInfo !== undefined
-          ? req.name
-          : req.namespace,
+      namespace: info.group === '' && info.resource === 'namespaces' ? req.name : req.namespace,
       object: object,
       oldObject: req.oldObject,
       options: req.opts.admissionOptions,
@@ -173,10 +167,4 @@ async function resolveService(
     if (p !== undefined && addr !== undefined) return { host: addr.ip, port: p.port };
   }
   return new Error(`service "${name}" does not have ready endpoints`);
-}
-
-/** The storage key of a namespace (for callers that look namespaces up in a mirror). */
-export function namespaceKey(scheme: Scheme, name: string): string {
-  const info = scheme.byGroupResource({ group: '', resource: 'namespaces' });
-  return info === undefined ? name : storageKey(info, undefined, name);
 }

@@ -43,6 +43,7 @@ import {
 import type { Storage, StoredObject } from '../../storage/index.ts';
 import type { RegistryHooks, ResourceRegistry } from '../registry/registry.ts';
 import { CRD_CLEANUP_FINALIZER } from '../registry/strategy.ts';
+import { ResourceMirror } from '../mirror.ts';
 import { registerCustomTable } from '../http/table.ts';
 import { registerCustomScale, type CustomScalePaths } from '../http/handler.ts';
 
@@ -88,24 +89,37 @@ interface CrdState {
 
 export class CrdServing {
   private readonly byName = new Map<string, CrdState>();
-  private readonly crdObjects = new Map<string, CustomResourceDefinition>();
   private readonly byInfo = new WeakMap<ResourceInfo, ServedVersion>();
-  private readonly stop = new AbortController();
-  private readonly loop: Promise<void>;
+  /** The CRDs in storage, kept by a watch; serving reacts to its changes. */
+  private readonly crds: ResourceMirror;
+  private closed = false;
   private readonly terminating = new Set<string>();
-  private synced = false;
-  private readonly syncWaiters: (() => void)[] = [];
   /** Serializes reconciles so status writes do not race each other. */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CrdServingDeps) {
-    this.loop = this.run();
+    this.crds = new ResourceMirror(deps.storage, `${deps.crds.info.storagePrefix ?? ''}/`, {
+      synced: (objects) => {
+        // A (re-)list: stop serving what is gone, reconcile everything else.
+        const names = new Set(objects.map((o) => o.metadata?.name ?? ''));
+        for (const name of [...this.byName.keys()]) if (!names.has(name)) this.unserve(name);
+        const all = objects as unknown as readonly CustomResourceDefinition[];
+        void this.enqueue(async () => {
+          for (const crd of all) await this.reconcile(crd);
+        });
+      },
+      changed: (type, obj) => {
+        const crd = obj as unknown as CustomResourceDefinition;
+        if (type === 'DELETED') this.unserve(crd.metadata?.name ?? '');
+        else void this.enqueue(() => this.reconcile(crd));
+      },
+    });
   }
 
   /** Resolves once the CRDs stored at start-up are served. */
-  ready(): Promise<void> {
-    if (this.synced) return Promise.resolve();
-    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  async ready(): Promise<void> {
+    await this.crds.ready();
+    await this.queue; // the reconciles the first list queued
   }
 
   /** The served version behind a registry's ResourceInfo (tables, schemas), if custom. */
@@ -123,61 +137,9 @@ export class CrdServing {
   }
 
   async close(): Promise<void> {
-    this.stop.abort();
-    await this.loop;
+    this.closed = true;
+    await this.crds.close();
     await this.queue;
-  }
-
-  private async run(): Promise<void> {
-    const prefix = `${this.deps.crds.info.storagePrefix ?? ''}/`;
-    let delay = 100;
-    while (!this.stopped()) {
-      try {
-        let live = false;
-        const initial: CustomResourceDefinition[] = [];
-        for await (const ev of this.deps.storage.watch(prefix, {
-          recursive: true,
-          initialEventsEnd: true,
-          signal: this.stop.signal,
-        })) {
-          if (ev.type === 'BOOKMARK') {
-            if (ev.initialEventsEnd === true && !live) {
-              live = true;
-              this.crdObjects.clear();
-              for (const crd of initial) this.crdObjects.set(crd.metadata?.name ?? '', crd);
-              for (const name of [...this.byName.keys()]) {
-                if (!this.crdObjects.has(name)) this.unserve(name);
-              }
-              const all = [...this.crdObjects.values()];
-              await this.enqueue(async () => {
-                for (const crd of all) await this.reconcile(crd);
-              });
-              this.markSynced();
-              delay = 100;
-            }
-            continue;
-          }
-          const crd = ev.object as unknown as CustomResourceDefinition;
-          if (!live) {
-            initial.push(crd);
-            continue;
-          }
-          const name = crd.metadata?.name ?? '';
-          if (ev.type === 'DELETED') {
-            this.crdObjects.delete(name);
-            this.unserve(name);
-            continue;
-          }
-          this.crdObjects.set(name, crd);
-          void this.enqueue(() => this.reconcile(crd));
-        }
-      } catch {
-        // Re-list after a pause.
-      }
-      if (this.stopped()) return;
-      await new Promise((r) => setTimeout(r, delay).unref());
-      delay = Math.min(delay * 2, 5000);
-    }
   }
 
   private enqueue(fn: () => Promise<void>): Promise<void> {
@@ -194,9 +156,10 @@ export class CrdServing {
       this.startTermination(crd);
       return;
     }
+    const others = this.crds.values() as unknown as readonly CustomResourceDefinition[];
     const names = computeNamesAccepted(
       crd,
-      [...this.crdObjects.values()].filter((c) => c !== crd),
+      others.filter((c) => c.metadata?.name !== name),
     );
     const accepted = names.namesAccepted.status === 'True';
     if (accepted) this.serve(crd, names.acceptedNames);
@@ -447,9 +410,9 @@ export class CrdServing {
         const state = this.byName.get(name);
         const registry = state?.versions.values().next().value?.registry;
         for (let attempt = 0; registry !== undefined && !this.stopped(); attempt++) {
-          const left = await registry.list('', {});
-          if (left.items.length === 0) break;
-          await registry.deleteCollection('', {}, {}, { dryRun: false });
+          // Objects with finalizers of their own stay until those are removed: wait for them.
+          const left = await registry.deleteCollection('', {}, {}, { dryRun: false });
+          if (left.items.every((o) => o.metadata?.deletionTimestamp === undefined)) break;
           if ((await registry.list('', {})).items.length === 0) break;
           await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)).unref());
         }
@@ -477,13 +440,7 @@ export class CrdServing {
 
   /** A method, so checks after an await are not narrowed away. */
   private stopped(): boolean {
-    return this.stop.signal.aborted;
-  }
-
-  private markSynced(): void {
-    if (this.synced) return;
-    this.synced = true;
-    for (const w of this.syncWaiters.splice(0)) w();
+    return this.closed;
   }
 }
 

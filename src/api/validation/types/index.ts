@@ -49,6 +49,12 @@ import {
   validateValidatingWebhookConfiguration,
   validateValidatingWebhookConfigurationUpdate,
 } from './admissionregistration.ts';
+import type { CustomResourceDefinition } from '../../crd/index.ts';
+import {
+  validateCustomResourceDefinition,
+  validateCustomResourceDefinitionStatusUpdate,
+  validateCustomResourceDefinitionUpdate,
+} from './apiextensions.ts';
 import { invalid, newPath } from '../field-errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import {
@@ -136,6 +142,7 @@ export type { CronSchedule } from './cron.ts';
 export { validateNamespaceFinalizeUpdate } from './core.ts';
 export { validatePodSpec, validatePodTemplateSpec } from './pod.ts';
 export * from './admissionregistration.ts';
+export { setCustomResourceDefinitionDefaults } from './apiextensions.ts';
 
 /** `group/version` and kind of an object, for dispatch. */
 function gvk(obj: Record<string, unknown>): string {
@@ -148,6 +155,8 @@ type CreateFn = (obj: never) => FieldError[];
 type UpdateFn = (obj: never, old: never) => FieldError[];
 
 const CREATE: Readonly<Record<string, CreateFn>> = {
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': (o: CustomResourceDefinition) =>
+    validateCustomResourceDefinition(o),
   'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': (
     o: MutatingWebhookConfiguration,
   ) => validateMutatingWebhookConfiguration(o),
@@ -193,6 +202,10 @@ const CREATE: Readonly<Record<string, CreateFn>> = {
 };
 
 const UPDATE: Readonly<Record<string, UpdateFn>> = {
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': (
+    o: CustomResourceDefinition,
+    old: CustomResourceDefinition,
+  ) => validateCustomResourceDefinitionUpdate(o, old),
   'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': (
     o: MutatingWebhookConfiguration,
     old: MutatingWebhookConfiguration,
@@ -257,6 +270,10 @@ function collisionCountDecrement(
 }
 
 const STATUS_UPDATE: Readonly<Record<string, UpdateFn>> = {
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': (
+    o: CustomResourceDefinition,
+    old: CustomResourceDefinition,
+  ) => validateCustomResourceDefinitionStatusUpdate(o, old),
   'v1/Pod': (o: Pod, old: Pod) => validatePodStatusUpdate(o, old),
   'v1/Namespace': (o: Namespace) => validateNamespaceStatusUpdate(o),
   'v1/Node': (o: Node, old: Node) => validateNodeUpdate(o, old),

@@ -287,7 +287,7 @@ export class WebhookAdmission {
         if (invocation === undefined) continue;
         if (round === 1 && !reinvoke.has(entry.uid)) continue;
         this.convertTo(versioned, invocation.kind);
-        if (!this.conditionsMatch(hook, attrs, invocation, versioned)) continue;
+        if (!conditionsMatchOrThrow(hook, attrs, invocation, versioned)) continue;
 
         const suffix = `round_${String(round)}_index_${String(i)}`;
         let changed = false;
@@ -378,7 +378,7 @@ export class WebhookAdmission {
         this.convertTo(v, invocation.kind);
         versions.set(key, v);
       }
-      if (!this.conditionsMatch(entry.hook, attrs, invocation, v)) continue;
+      if (!conditionsMatchOrThrow(entry.hook, attrs, invocation, v)) continue;
       relevant.push({ entry, invocation });
     }
     if (relevant.length === 0) return done();
@@ -426,15 +426,6 @@ export class WebhookAdmission {
   }
 
   /** Brings the request's objects to `kind`'s version (upstream VersionedAttributes). */
-  private conditionsMatch(
-    hook: MutatingWebhook | ValidatingWebhook,
-    attrs: AdmissionAttributes,
-    invocation: WebhookInvocation,
-    v: Versioned,
-  ): boolean {
-    return conditionsMatchOrThrow(hook, attrs, invocation, v);
-  }
-
   private convertTo(v: Versioned, kind: GroupVersionKind): void {
     if (sameKind(v.kind, kind)) return;
     const from = v.kind;

@@ -1,11 +1,20 @@
 /**
  * An in-process mirror of one resource's objects, kept current by a watch (upstream's
  * informer, inside the API server): what admission needs to read synchronously on every
- * request — webhook configurations, namespaces for selectors. Eventually consistent, as
+ * request (webhook configurations, namespaces for selectors), and what CRD serving reacts to
+ * (through a listener). Eventually consistent, as
  * upstream's informers are: a configuration takes effect once its event arrived (well under a
  * second). On a watch failure it re-lists after a short backoff.
  */
-import type { Storage, StoredObject } from '../../storage/index.ts';
+import type { Storage, StoredObject } from '../storage/index.ts';
+
+/** Optional callbacks of a mirror, called after its contents changed. */
+export interface MirrorListener {
+  /** After every (re-)list: the whole current state. */
+  synced?(objects: readonly StoredObject[]): void;
+  /** After each live change. */
+  changed?(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: StoredObject): void;
+}
 
 export class ResourceMirror {
   private readonly objects = new Map<string, StoredObject>();
@@ -19,6 +28,7 @@ export class ResourceMirror {
   constructor(
     private readonly storage: Storage,
     private readonly prefix: string,
+    private readonly listener: MirrorListener = {},
   ) {
     this.loop = this.run();
   }
@@ -62,6 +72,7 @@ export class ResourceMirror {
               this.objects.clear();
               for (const [k, v] of initial) this.objects.set(k, v);
               this.changed();
+              this.listener.synced?.(this.values());
               this.markSynced();
               delay = 100;
             }
@@ -71,7 +82,10 @@ export class ResourceMirror {
           const target = live ? this.objects : initial;
           if (ev.type === 'DELETED') target.delete(key);
           else target.set(key, ev.object);
-          if (live) this.changed();
+          if (live) {
+            this.changed();
+            this.listener.changed?.(ev.type, ev.object);
+          }
         }
       } catch {
         // Re-list after a pause (compaction, store restart).
