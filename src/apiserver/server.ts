@@ -429,6 +429,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     scheme,
     registry: (group, version, resource) => registries.get(registryKey(group, version, resource)),
     setDefaults: resourceDefaults,
+    getNamespace: (name) => {
+      const nsInfo = scheme.byGroupResource({ group: '', resource: 'namespaces' });
+      if (nsInfo === undefined) return undefined;
+      return caches.get(nsInfo.storagePrefix ?? '').peek(storageKey(nsInfo, undefined, name));
+    },
   });
   admissionRef.current = admission;
 

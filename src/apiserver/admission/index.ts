@@ -23,6 +23,8 @@ export interface AdmissionDeps {
   registry(group: string, version: string, resource: string): ResourceRegistry | undefined;
   /** Scheme defaulting, re-applied after a webhook's patch (as upstream). */
   setDefaults(obj: StoredObject): void;
+  /** A namespace as the server's namespace watch cache holds it (for namespaceSelector). */
+  getNamespace(name: string): StoredObject | undefined;
 }
 
 /** The registries' admission hooks plus their lifecycle. */
@@ -49,13 +51,12 @@ export function newAdmission(deps: AdmissionDeps): Admission {
     deps.storage,
     prefixOf(scheme, 'admissionregistration.k8s.io', 'validatingwebhookconfigurations'),
   );
-  const namespaces = new ResourceMirror(deps.storage, prefixOf(scheme, '', 'namespaces'));
 
   const webhooks = new WebhookAdmission({
     mutatingConfigs: () => mutating.values() as unknown as readonly MutatingWebhookConfiguration[],
     validatingConfigs: () =>
       validating.values() as unknown as readonly ValidatingWebhookConfiguration[],
-    getNamespace: (name) => namespaces.get(name) as Namespace | undefined,
+    getNamespace: (name) => deps.getNamespace(name) as Namespace | undefined,
     resolveService: (namespace, name, port) => resolveService(deps, namespace, name, port),
     equivalentResources: (gvr, subresource) =>
       scheme.versionsOf({ group: gvr.group, resource: gvr.resource }).map((info) => {
@@ -118,7 +119,7 @@ export function newAdmission(deps: AdmissionDeps): Admission {
     },
     async close() {
       webhooks.close();
-      await Promise.all([mutating.close(), validating.close(), namespaces.close()]);
+      await Promise.all([mutating.close(), validating.close()]);
     },
   };
 }

@@ -257,6 +257,20 @@ describe('Cacher', () => {
     assert.equal(await cacher.count(PREFIX), 19);
   });
 
+  it('peek answers synchronously from the cache once it serves', async () => {
+    const { cacher } = await setup();
+    const created = await cacher.create(keyOf('peeked'), pod('peeked'));
+    await until(() => cacher.peek(keyOf('peeked')) !== undefined, 'the cache to see the create');
+    assert.equal(
+      cacher.peek(keyOf('peeked'))?.metadata?.resourceVersion,
+      created.metadata?.resourceVersion,
+    );
+    assert.ok(created.metadata?.resourceVersion !== undefined);
+    assert.equal(cacher.peek(keyOf('missing')), undefined);
+    await cacher.delete(keyOf('peeked'));
+    await until(() => cacher.peek(keyOf('peeked')) === undefined, 'the cache to see the delete');
+  });
+
   it('serves lists sorted, per namespace, with predicates, and returns frozen shared objects', async () => {
     const { cacher } = await setup();
     await cacher.create(keyOf('b', 'ns1'), pod('b', { app: 'x' }, 'ns1'));

@@ -198,6 +198,16 @@ export class Cacher implements Storage {
   }
 
   /** Whether reads and watches are currently served from memory. */
+  /**
+   * The cached object at `key`, synchronously: undefined when there is none or the cache is not
+   * serving. As fresh as the cache (no consistency wait): for in-process readers that need an
+   * answer now, like admission's namespace selectors (upstream reads an informer there). The
+   * object is shared: never modify it.
+   */
+  peek(key: string): StoredObject | undefined {
+    return this.isReady ? this.store.get(key) : undefined;
+  }
+
   get serving(): boolean {
     return this.isReady;
   }
