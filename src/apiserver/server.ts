@@ -411,6 +411,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     opts.storage,
     opts.serviceCIDR === undefined ? {} : { serviceCIDR: opts.serviceCIDR },
   );
+  // The namespaces' watch cache is wanted by nearly every request (NamespaceLifecycle, webhook
+  // namespace selectors): start it now rather than on the first request.
+  const namespacesInfo = scheme.byGroupResource({ group: '', resource: 'namespaces' });
+  const namespaceCache =
+    namespacesInfo === undefined ? undefined : caches.get(namespacesInfo.storagePrefix ?? '');
   // Admission needs the registries (Service lookups) and the registries call admission.
   const admissionRef: { current?: Admission } = {};
   const registries = buildRegistries(
@@ -429,11 +434,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     scheme,
     registry: (group, version, resource) => registries.get(registryKey(group, version, resource)),
     setDefaults: resourceDefaults,
-    getNamespace: (name) => {
-      const nsInfo = scheme.byGroupResource({ group: '', resource: 'namespaces' });
-      if (nsInfo === undefined) return undefined;
-      return caches.get(nsInfo.storagePrefix ?? '').peek(storageKey(nsInfo, undefined, name));
-    },
+    getNamespace: (name) =>
+      namespacesInfo === undefined
+        ? undefined
+        : namespaceCache?.peek(storageKey(namespacesInfo, undefined, name)),
   });
   admissionRef.current = admission;
 
