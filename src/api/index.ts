@@ -16,3 +16,4 @@ export * from './cel/index.ts';
 export * from './fieldvalidation/index.ts';
 export * from './warnings/index.ts';
 export * from './crd/index.ts';
+export type * from './user.ts';

@@ -1,7 +1,1 @@
-/** The authenticated user of a request (from a client certificate; later also tokens). */
-export interface UserInfo {
-  username: string;
-  groups: string[];
-  uid?: string;
-  extra?: Record<string, string[]>;
-}
+export type { UserInfo } from '../api/index.ts';
