@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
 # Builds dist/ for the launcher: src/cmd/main.ts and everything it imports, bundled by esbuild into
-# ES modules under dist/cmd/, split at dynamic imports (a verb's code, each datastore driver, the
-# API server) so a process loads only what it runs. npm packages stay external (native addons,
-# and node_modules is beside dist/). No source maps: loading them costs ~80 ms of start-up, and
-# the bundle is plain, readable ES (stack traces name our functions).
+# one CommonJS script, dist/cmd/skiff.cjs, started by dist/cmd/main.js (scripts/main-loader.cjs)
+# through a V8 code cache. Dynamic imports become lazily initialised modules inside the bundle, so
+# a verb still evaluates only its own code. Pure-JS npm packages are bundled too (resolving and
+# reading the dozens of files of `yaml` alone cost ~40 ms per start); native addons and the gRPC
+# stack of the etcd driver stay external, loaded from node_modules beside dist/. No source maps:
+# loading them costs ~80 ms of start-up, and the bundle is plain, readable JS.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+rm -rf dist/cmd
+mkdir -p dist/cmd
 node_modules/.bin/esbuild src/cmd/main.ts \
-  --bundle --splitting --format=esm --platform=node --target=node20 \
-  --packages=external --log-level=warning \
-  --outdir=dist/cmd --chunk-names='[name]-[hash]'
+  --bundle --format=cjs --platform=node --target=node20 --charset=ascii \
+  --external:better-sqlite3 --external:etcd3 --external:kubernetes-types \
+  --define:import.meta.url=__skiffModuleUrl \
+  "--banner:js=var __skiffModuleUrl = require('node:url').pathToFileURL(__filename).href;" \
+  --log-level=warning --outfile=dist/cmd/skiff.cjs
+# esbuild escapes non-ASCII everywhere but in the comments it keeps: escape those too, so the
+# loader can decode the bundle as latin1.
+perl -CSD -pi -e 's/([^\x00-\x7f])/sprintf("\\u%04x", ord($1))/ge' dist/cmd/skiff.cjs
+# dist/cmd holds CommonJS whatever the package's "type" says.
+printf '{ "type": "commonjs" }\n' > dist/cmd/package.json
+build_id=$(sha256sum dist/cmd/skiff.cjs | cut -c1-16)
+sed "s/__BUILD_ID__/$build_id/" scripts/main-loader.cjs > dist/cmd/main.js

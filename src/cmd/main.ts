@@ -6,14 +6,22 @@
 import { finish } from './finish.ts';
 import { parseServerCommandLine } from './server-flags.ts';
 
-const fast = parseServerCommandLine(process.argv.slice(2), process.env);
-if (fast === undefined) {
-  const { buildProgram } = await import('./program.ts');
-  await buildProgram().parseAsync(process.argv);
-} else if (fast.verb === 'server') {
-  const { runServer } = await import('./server.ts');
-  finish(await runServer(fast.flags, { verb: 'server' }));
-} else {
-  const { runUp } = await import('./up.ts');
-  finish(await runUp(fast.flags));
+async function main(): Promise<void> {
+  const fast = parseServerCommandLine(process.argv.slice(2), process.env);
+  if (fast === undefined) {
+    const { buildProgram } = await import('./program.ts');
+    await buildProgram().parseAsync(process.argv);
+  } else if (fast.verb === 'server') {
+    const { runServer } = await import('./server.ts');
+    finish(await runServer(fast.flags, { verb: 'server' }));
+  } else {
+    const { runUp } = await import('./up.ts');
+    finish(await runUp(fast.flags));
+  }
 }
+
+// No top-level await: the build bundles this program as one CommonJS script (see scripts/build.sh).
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

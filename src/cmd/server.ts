@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { DsnError, isStorageError, openStorage } from '../storage/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { ApiServerOptions, RunningApiServer } from '../apiserver/index.ts';
+import { saveCodeCacheSoon } from './code-cache.ts';
 import { DataDirError, ensurePki, prepareDataDir, resolveDataDir } from './data-dir.ts';
 import { serverUrlFor, writeAdminKubeconfig } from './kubeconfig.ts';
 import type { ServerFlags } from './server-flags.ts';
@@ -145,6 +146,7 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
     );
     io.out(`Kubeconfig written to ${kubeconfig}`);
     io.out(`  export KUBECONFIG=${kubeconfig}`);
+    saveCodeCacheSoon();
 
     if (!stopped()) await once(stop.signal, 'abort');
     return 0;

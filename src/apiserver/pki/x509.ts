@@ -281,7 +281,7 @@ export function issueCertificate(
   const caInfo = readCertificate(ca.certPem);
   if (!caInfo.isCA) throw new CertificateError('the issuing certificate is not a CA');
   const caKey = createPrivateKey(ca.keyPem);
-  const caCert = new X509Certificate(ca.certPem);
+  const caCert = x509Of(ca.certPem);
   if (!caCert.checkPrivateKey(caKey)) {
     throw new CertificateError('the CA private key does not match the CA certificate');
   }
@@ -362,6 +362,23 @@ function decodeTime(e: DerElement): Date {
   );
 }
 
+const parsed = new Map<string, X509Certificate>();
+
+/**
+ * The parsed certificate of a PEM text, memoised: start-up checks the same few certificates
+ * several times (CA, key match, issuer, SANs, expiry), and each parse costs ~1 ms. Bounded: the
+ * memo is cleared when it grows past a handful of entries (a process handles a few PKI files).
+ */
+function x509Of(pem: string): X509Certificate {
+  let cert = parsed.get(pem);
+  if (cert === undefined) {
+    cert = new X509Certificate(pem);
+    if (parsed.size >= 16) parsed.clear();
+    parsed.set(pem, cert);
+  }
+  return cert;
+}
+
 /**
  * Parses the fields the PKI needs from a PEM certificate. Pure; does not check the signature
  * (use X509Certificate.verify for that). Throws CertificateError on input that is not a
@@ -370,7 +387,7 @@ function decodeTime(e: DerElement): Date {
 export function readCertificate(certPem: string): CertificateInfo {
   let der: Buffer;
   try {
-    der = Buffer.from(new X509Certificate(certPem).raw);
+    der = Buffer.from(x509Of(certPem).raw);
   } catch (err) {
     throw new CertificateError('not a PEM certificate', { cause: err });
   }
@@ -455,7 +472,7 @@ export function readCertificate(certPem: string): CertificateInfo {
 /** True when `keyPem` is the private key of the certificate `certPem`. Never throws. */
 export function keyMatchesCertificate(certPem: string, keyPem: string): boolean {
   try {
-    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+    return x509Of(certPem).checkPrivateKey(createPrivateKey(keyPem));
   } catch {
     return false;
   }
@@ -467,8 +484,8 @@ export function keyMatchesCertificate(certPem: string, keyPem: string): boolean 
  */
 export function isIssuedBy(certPem: string, caCertPem: string): boolean {
   try {
-    const cert = new X509Certificate(certPem);
-    const ca = new X509Certificate(caCertPem);
+    const cert = x509Of(certPem);
+    const ca = x509Of(caCertPem);
     return cert.checkIssued(ca) && cert.verify(ca.publicKey);
   } catch {
     return false;

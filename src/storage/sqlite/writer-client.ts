@@ -5,7 +5,7 @@
  * write, a hundred concurrent clients share a few). Maintenance requests (compaction batches,
  * vacuum, checkpoint) are interleaved with write batches so they never starve writers.
  */
-import { createRequire } from 'node:module';
+import { sqliteAddonPath, sqliteModulePath } from './native.ts';
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../errors.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './protocol.ts';
@@ -61,8 +61,6 @@ export type CommitListener = (ops: WriteOp[], results: OpResult[], revision: num
 const MAX_BATCH_OPS = 1000;
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
-const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
-
 /**
  * Starts the worker from the source text of `writerWorkerMain` (see writer-worker.ts). The
  * bootstrap defines `__name`, the helper esbuild (tsx) inserts to keep function names, and uses
@@ -79,7 +77,11 @@ function spawnWorker(): Worker {
     const { createRequire } = process.getBuiltinModule('node:module');
     var __name = (f) => f;
     const main = ${writerWorkerMain.toString()};
-    const Database = createRequire(workerData.sqliteModule)(workerData.sqliteModule);
+    const Sqlite = createRequire(workerData.sqliteModule)(workerData.sqliteModule);
+    const nativeBinding = workerData.addonPath;
+    const Database = nativeBinding === undefined ? Sqlite : class extends Sqlite {
+      constructor(filename, options) { super(filename, { ...options, nativeBinding }); }
+    };
     parentPort.once('message', (config) => {
       main({
         Database,
@@ -92,7 +94,12 @@ function spawnWorker(): Worker {
     });`;
   return new Worker(bootstrap, {
     eval: true,
-    workerData: { sqliteModule, schemaSql: SCHEMA_SQL, schemaVersion: SCHEMA_VERSION },
+    workerData: {
+      sqliteModule: sqliteModulePath,
+      addonPath: sqliteAddonPath(),
+      schemaSql: SCHEMA_SQL,
+      schemaVersion: SCHEMA_VERSION,
+    },
   });
 }
 
