@@ -24,11 +24,15 @@ export class ResourceMirror {
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
 
-  /** Starts mirroring every object under `prefix` (ending in '/'). Call `close` to stop. */
+  /**
+   * Starts mirroring every object under `prefix` (ending in '/'), or only those `filter`
+   * accepts (an object that stops matching leaves the mirror). Call `close` to stop.
+   */
   constructor(
     private readonly storage: Storage,
     private readonly prefix: string,
     private readonly listener: MirrorListener = {},
+    private readonly filter?: (obj: StoredObject) => boolean,
   ) {
     this.loop = this.run();
   }
@@ -65,6 +69,7 @@ export class ResourceMirror {
           recursive: true,
           initialEventsEnd: true,
           signal: this.stop.signal,
+          ...(this.filter === undefined ? {} : { predicate: this.filter }),
         })) {
           if (ev.type === 'BOOKMARK') {
             if (ev.initialEventsEnd === true && !live) {

@@ -387,7 +387,7 @@ describe('API server over HTTPS', () => {
     });
     for (const name of ['s1', 's2']) {
       await call('POST', '/api/v1/namespaces/stream/configmaps', {
-        body: JSON.stringify({ metadata: { name } }),
+        body: JSON.stringify({ metadata: { name, labels: { stream: 'yes' } } }),
       });
     }
     const list = (await call('GET', '/api/v1/namespaces/stream/configmaps')).json() as {
@@ -398,13 +398,14 @@ describe('API server over HTTPS', () => {
       e.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true';
     for (const rv of ['', '0', list.metadata.resourceVersion]) {
       const w = collectWatch(
-        `sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv}`,
+        // Only this test's objects (the namespace also holds kube-root-ca.crt, published async).
+        `labelSelector=stream%3Dyes&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv}`,
         (events) => events.some((e) => e.type === 'ADDED' && e.object.metadata?.name === 's3'),
       );
       // Give the watch time to send its state before the change.
       await new Promise((r) => setTimeout(r, 100));
       await call('POST', '/api/v1/namespaces/stream/configmaps', {
-        body: JSON.stringify({ metadata: { name: 's3' } }),
+        body: JSON.stringify({ metadata: { name: 's3', labels: { stream: 'yes' } } }),
       });
       const events = await w.done;
       const firstEnd = events.findIndex(isEnd);

@@ -31,6 +31,7 @@ import {
 import { Cacher, type Storage, type StoredObject } from '../storage/index.ts';
 import { createHandler, registryKey, type UserInfo } from './http/handler.ts';
 import type { Request } from './http/respond.ts';
+import { NamespaceDefaults } from './controllers/namespace-defaults.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import {
   buildOpenApiV3,
@@ -493,6 +494,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     });
     lifecycle.trigger(); // namespaces left terminating by an earlier run
   }
+  const serviceAccounts = registries.get(registryKey('', 'v1', 'serviceaccounts'));
+  const configMaps = registries.get(registryKey('', 'v1', 'configmaps'));
+  const namespaceDefaults =
+    namespaces === undefined || serviceAccounts === undefined || configMaps === undefined
+      ? undefined
+      : new NamespaceDefaults({
+          storage: opts.storage,
+          namespaces,
+          serviceAccounts,
+          configMaps,
+          caPem: opts.tls.caPem,
+        });
 
   const shutdown = new AbortController();
   let port = opts.port;
@@ -602,6 +615,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const close = (): Promise<void> => {
     closing ??= (async () => {
       lifecycle?.stop();
+      await namespaceDefaults?.close();
       const closed = new Promise<void>((resolve) =>
         server.close(() => {
           resolve();

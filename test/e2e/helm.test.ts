@@ -32,7 +32,7 @@ interface HistoryRow {
 }
 
 interface NamedList {
-  items: { metadata: { name: string } }[];
+  items: { kind: string; metadata: { name: string } }[];
 }
 
 describe('helm against skiff server', () => {
@@ -77,8 +77,10 @@ describe('helm against skiff server', () => {
     assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
   };
+  /** Names of the listed objects, without what every namespace holds (ServiceAccount `default`). */
   const names = async (args: string[]): Promise<string[]> =>
     (JSON.parse(await ok([...args, '-o', 'json'])) as NamedList).items
+      .filter((i) => !(i.kind === 'ServiceAccount' && i.metadata.name === 'default'))
       .map((i) => i.metadata.name)
       .sort();
   const replicas = async (ns: string, name: string): Promise<string> =>

@@ -40,9 +40,16 @@ describe('kubectl 1.32 commands against skiff server', { concurrency: 4 }, () =>
   const json = async <T>(args: string[]): Promise<T> =>
     JSON.parse(await ok([...args, '-o', 'json'])) as T;
 
-  /** Creates a namespace for one test. */
+  /**
+   * Creates a namespace for one test and waits for what every namespace holds (the root CA
+   * ConfigMap `kube-root-ca.crt` and the `default` ServiceAccount), as tests on a real cluster do.
+   */
   const ns = async (name: string): Promise<string> => {
     assert.match(await ok(['create', 'namespace', name]), new RegExp(`namespace/${name} created`));
+    await until(async () => {
+      const r = await run(['get', 'cm/kube-root-ca.crt', 'sa/default', '-n', name, '-o', 'name']);
+      return r.code === 0;
+    }, 15_000);
     return name;
   };
 
@@ -140,7 +147,7 @@ describe('kubectl 1.32 commands against skiff server', { concurrency: 4 }, () =>
     assert.equal(list.kind, 'List');
     assert.deepEqual(
       list.items.map((i) => i.metadata.name),
-      ['one', 'two'],
+      ['kube-root-ca.crt', 'one', 'two'],
     );
 
     const yaml = await ok(['get', 'cm', 'one', '-n', n, '-o', 'yaml']);
@@ -150,7 +157,10 @@ describe('kubectl 1.32 commands against skiff server', { concurrency: 4 }, () =>
     assert.match(yaml, /^ {2}resourceVersion: "\d+"$/m);
     assert.match(yaml, /^ {2}uid: [0-9a-f-]{36}$/m);
 
-    assert.equal(await ok(['get', 'cm', '-n', n, '-o', 'name']), 'configmap/one\nconfigmap/two\n');
+    assert.equal(
+      await ok(['get', 'cm', '-n', n, '-o', 'name']),
+      'configmap/kube-root-ca.crt\nconfigmap/one\nconfigmap/two\n',
+    );
     assert.equal(
       await ok([
         'get',
@@ -160,7 +170,7 @@ describe('kubectl 1.32 commands against skiff server', { concurrency: 4 }, () =>
         '-o',
         'jsonpath={range .items[*]}{.metadata.name}={.data.a};{end}',
       ]),
-      'one=1;two=2;',
+      'kube-root-ca.crt=;one=1;two=2;',
     );
     const cc = await ok([
       'get',
@@ -201,15 +211,15 @@ describe('kubectl 1.32 commands against skiff server', { concurrency: 4 }, () =>
     );
     assert.equal(
       await ok(['get', 'cm', '-n', a, '-l', 'tier!=db', '-o', 'name']),
-      'configmap/zeta\n',
+      'configmap/kube-root-ca.crt\nconfigmap/zeta\n',
     );
     assert.equal(
       await ok(['get', 'cm', '-A', '--field-selector', `metadata.namespace=${b}`, '-o', 'name']),
-      'configmap/mid\n',
+      'configmap/kube-root-ca.crt\nconfigmap/mid\n',
     );
     assert.equal(
       await ok(['get', 'cm', '-n', a, '--field-selector', 'metadata.name!=zeta', '-o', 'name']),
-      'configmap/alpha\n',
+      'configmap/alpha\nconfigmap/kube-root-ca.crt\n',
     );
     const badField = await run(['get', 'cm', '-n', a, '--field-selector', 'data.k=v']);
     assert.notEqual(badField.code, 0);
@@ -275,7 +285,7 @@ describe('kubectl 1.32 commands against skiff server', { concurrency: 4 }, () =>
     assert.match(rows[0] ?? '', /^NAME\s+DATA\s+AGE$/);
     assert.deepEqual(
       rows.slice(1).map((l) => l.split(/\s+/)[0]),
-      ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6'],
+      ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'kube-root-ca.crt'],
     );
     const requests = r.stderr.split('\n').filter((l) => /GET https:\S+\/configmaps\?/.test(l));
     assert.equal(requests.length, 4, requests.join('\n'));
@@ -404,7 +414,10 @@ spec:
       del,
       'configmap "m1" deleted\nservice "svc" deleted\ndeployment.apps "m" deleted\n',
     );
-    assert.equal(await ok(['get', 'all,cm', '-n', n, '-o', 'name']), '');
+    assert.equal(
+      await ok(['get', 'all,cm', '-n', n, '-o', 'name']),
+      'configmap/kube-root-ca.crt\n',
+    );
   });
 
   it('applies twice with fields removed, reports unchanged, diffs with exit codes', async () => {
@@ -652,7 +665,7 @@ ${
     await ok(['label', 'cm', '--all', '-n', n, 'bulk=yes']);
     assert.equal(
       await ok(['get', 'cm', '-n', n, '-l', 'bulk=yes', '-o', 'name']),
-      'configmap/l\nconfigmap/l2\n',
+      'configmap/kube-root-ca.crt\nconfigmap/l\nconfigmap/l2\n',
     );
   });
 
@@ -737,8 +750,16 @@ ${
       await ok(['delete', 'cm', 'd', '-n', n, '--wait=true', '--timeout=10s']),
       'configmap "d" deleted\n',
     );
-    assert.equal(await ok(['delete', 'cm', '--all', '-n', n]), 'configmap "e" deleted\n');
-    assert.equal(await ok(['get', 'cm', '-n', n, '-o', 'name']), '');
+    assert.equal(
+      await ok(['delete', 'cm', '--all', '-n', n]),
+      'configmap "e" deleted\nconfigmap "kube-root-ca.crt" deleted\n',
+    );
+    // The root CA publisher puts its ConfigMap back, as upstream's does.
+    await until(
+      async () =>
+        (await ok(['get', 'cm', '-n', n, '-o', 'name'])) === 'configmap/kube-root-ca.crt\n',
+      15_000,
+    );
 
     // Pods: unbound ones go at once; a bound one is deleted gracefully (the kubelet finishes it).
     await ok(['run', 'unbound', '-n', n, '--image=nginx']);
@@ -936,7 +957,10 @@ spec: {selector: {app: rc}, ${template('rc')}}
       await ok(['apply', '-n', n, '-f', '-', '--dry-run=server'], { input: doc }),
       'configmap/ghost created (server dry run)\n',
     );
-    assert.equal(await ok(['get', 'cm,deploy', '-n', n, '-o', 'name']), '');
+    assert.equal(
+      await ok(['get', 'cm,deploy', '-n', n, '-o', 'name']),
+      'configmap/kube-root-ca.crt\n',
+    );
     const svc = await ok([
       'create',
       'service',
@@ -1017,7 +1041,7 @@ spec: {selector: {app: rc}, ${template('rc')}}
     assert.equal(await ok(['get', 'cm,deploy,svc,secret', '-n', n, '-o', 'name']), '');
     // The name is free again.
     await ns(n);
-    assert.equal(await ok(['get', 'cm', '-n', n, '-o', 'name']), '');
+    assert.equal(await ok(['get', 'cm', '-n', n, '-o', 'name']), 'configmap/kube-root-ca.crt\n');
     const immortal = await run(['delete', 'namespace', 'default']);
     assert.notEqual(immortal.code, 0);
     assert.match(immortal.stderr, /Forbidden/);
@@ -1460,9 +1484,9 @@ spec: {selector: {app: rc}, ${template('rc')}}
   });
 });
 
-async function until(cond: () => boolean, ms: number): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }
