@@ -17,3 +17,6 @@ export * from './fieldvalidation/index.ts';
 export * from './warnings/index.ts';
 export * from './crd/index.ts';
 export type * from './user.ts';
+export * from './podsecurity/index.ts';
+export * from './quota/index.ts';
+export * from './rbac/index.ts';
