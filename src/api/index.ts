@@ -20,3 +20,5 @@ export type * from './user.ts';
 export * from './podsecurity/index.ts';
 export * from './quota/index.ts';
 export * from './rbac/index.ts';
+export * from './serviceaccount/index.ts';
+export * from './noderestriction/index.ts';

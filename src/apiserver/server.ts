@@ -4,7 +4,6 @@
  * namespaces, and graceful shutdown (stop accepting, end watches, finish in-flight requests).
  */
 import http2 from 'node:http2';
-import type { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import {
@@ -29,9 +28,10 @@ import {
   type TypeResolver,
 } from '../api/index.ts';
 import { Cacher, type Storage, type StoredObject } from '../storage/index.ts';
-import { createHandler, registryKey, type UserInfo } from './http/handler.ts';
-import type { Request } from './http/respond.ts';
+import { createHandler, registryKey } from './http/handler.ts';
+import { newSecurity } from './auth/index.ts';
 import { NamespaceDefaults } from './controllers/namespace-defaults.ts';
+import { ResourceQuotaController } from './controllers/resource-quota.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import {
   buildOpenApiV3,
@@ -68,6 +68,15 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** In-flight request limits (default 400 read-only, 200 mutating, as upstream). */
   maxRequestsInFlight?: { readOnly: number; mutating: number };
+  /**
+   * Directory of the service account signing key (`sa.key`, `sa.pub`, created when missing);
+   * absent: a key generated for this process only (tokens die with it).
+   */
+  serviceAccountKeyDir?: string;
+  /** `iss` of service account tokens (default https://kubernetes.default.svc.cluster.local). */
+  serviceAccountIssuer?: string;
+  /** Static bearer tokens (upstream --token-auth-file: CSV `token,user,uid,"group1,group2"`). */
+  tokenAuthFile?: string;
 }
 
 export interface RunningApiServer {
@@ -105,37 +114,6 @@ export class WatchCaches {
 
 /** Namespaces that exist from the start (upstream's system namespaces). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
-/** Identities per TLS connection: the peer certificate cannot change within one. */
-const userBySocket = new WeakMap<object, UserInfo | null>();
-
-/** Reads the client certificate identity: user = CN, groups = O (upstream x509 authenticator). */
-function authenticateClientCert(req: Request): UserInfo | undefined {
-  const socket = (req as unknown as { socket?: TLSSocket }).socket;
-  if (socket === undefined) return undefined;
-  // HTTP/2 exposes a per-request proxy; the session's socket is the stable key.
-  const stable =
-    (req as unknown as { stream?: { session?: { socket?: object } } }).stream?.session?.socket ??
-    socket;
-  const cached = userBySocket.get(stable);
-  if (cached !== undefined) return cached ?? undefined;
-  const user = identityOf(socket);
-  userBySocket.set(stable, user ?? null);
-  return user;
-}
-
-function identityOf(socket: TLSSocket): UserInfo | undefined {
-  if (!socket.authorized) return undefined;
-  const cert = socket.getPeerCertificate();
-  // A resumed TLS session may report authorized without a certificate: no identity then.
-  const subject = (cert as { subject?: Record<string, string | string[] | undefined> }).subject;
-  if (subject === undefined) return undefined;
-  const cn = subject['CN'];
-  if (typeof cn !== 'string' || cn === '') return undefined;
-  const o = cert.subject.O;
-  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
-  return { username: cn, groups: [...groups, 'system:authenticated'] };
-}
 
 /** Every PodSpec inside an object (pods and the templates of workloads). */
 function podSpecsOf(obj: StoredObject): Record<string, unknown>[] {
@@ -407,6 +385,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const now = opts.now ?? (() => new Date());
   const scheme = newBuiltinScheme();
   let lifecycle: NamespaceLifecycle | undefined;
+  let quotaController: ResourceQuotaController | undefined;
   const caches = new WatchCaches(opts.storage);
   const services = new ServiceAllocator(
     opts.storage,
@@ -423,13 +402,29 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     scheme,
     opts.storage,
     now,
-    (info) => {
+    (info, result) => {
       if (info.group === '' && info.resource === 'namespaces') lifecycle?.trigger();
+      if (result.deleted) quotaController?.objectDeleted(result.object.metadata?.namespace ?? '');
     },
     services,
     caches,
     () => admissionRef.current,
   );
+  const security = await newSecurity({
+    storage: opts.storage,
+    scheme,
+    registry: (group, version, resource) => registries.get(registryKey(group, version, resource)),
+    ...(opts.serviceAccountKeyDir === undefined
+      ? {}
+      : { serviceAccountKeyDir: opts.serviceAccountKeyDir }),
+    ...(opts.serviceAccountIssuer === undefined
+      ? {}
+      : { serviceAccountIssuer: opts.serviceAccountIssuer }),
+    ...(opts.tokenAuthFile === undefined ? {} : { tokenAuthFile: opts.tokenAuthFile }),
+    now,
+  });
+  let securityReady = false;
+
   const admission = newAdmission({
     storage: opts.storage,
     scheme,
@@ -439,6 +434,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       namespacesInfo === undefined
         ? undefined
         : namespaceCache?.peek(storageKey(namespacesInfo, undefined, name)),
+    authorize: (attrs) => security.authorizer.authorize(attrs),
+    rules: security.rbac,
   });
   admissionRef.current = admission;
 
@@ -485,6 +482,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await crds?.ready();
   const namespaces = registries.get(registryKey('', 'v1', 'namespaces'));
   await ensureNamespaces(namespaces);
+  const securityStarted = security.start().then(() => {
+    securityReady = true;
+  });
+  // Awaited before the server reports ready; no unhandled rejection meanwhile.
+  securityStarted.catch(() => undefined);
   if (namespaces !== undefined) {
     lifecycle = new NamespaceLifecycle({
       namespaces,
@@ -493,6 +495,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       ),
     });
     lifecycle.trigger(); // namespaces left terminating by an earlier run
+  }
+  const quotas = registries.get(registryKey('', 'v1', 'resourcequotas'));
+  if (quotas !== undefined) {
+    quotaController = new ResourceQuotaController({
+      storage: opts.storage,
+      quotas,
+      registryFor: (gr) => {
+        for (const r of registries.values()) {
+          const i = r.info;
+          if (i.group === gr.group && i.resource === gr.resource && i.version === i.storageVersion)
+            return r;
+        }
+        return undefined;
+      },
+    });
   }
   const serviceAccounts = registries.get(registryKey('', 'v1', 'serviceaccounts'));
   const configMaps = registries.get(registryKey('', 'v1', 'configmaps'));
@@ -528,8 +545,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       get serverAddress() {
         return `${opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress}:${String(port)}`;
       },
-      authenticate: authenticateClientCert,
+      authenticate: (req) => security.authenticator.authenticate(req),
+      authorize: (attrs) => security.authorizer.authorize(attrs),
+      rulesFor: (user, ns) => security.rbac.rulesFor(user, ns),
+      reviewToken: (token, audiences) => security.authenticator.reviewToken(token, audiences),
+      tokenRequest: (namespace, name, body) => security.tokenRequest(namespace, name, body),
+      openid: () => {
+        try {
+          const host =
+            opts.advertiseAddress ?? defaultAdvertiseAddress(opts.bindAddress) ?? '127.0.0.1';
+          return security.openid(`${host.includes(':') ? `[${host}]` : host}:${String(port)}`);
+        } catch {
+          return undefined;
+        }
+      },
       ready: async () => {
+        if (!securityReady) return false;
         try {
           await opts.storage.currentResourceVersion();
           return true;
@@ -608,6 +639,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     server.close();
     throw err;
   }
+  try {
+    // The default roles and bindings exist, and admission's mirrors are synced, before the
+    // server reports ready.
+    await Promise.all([securityStarted, admission.ready()]);
+  } catch (err) {
+    server.close();
+    await security.close();
+    throw err;
+  }
   const host =
     opts.bindAddress === '0.0.0.0' || opts.bindAddress === '::' ? '127.0.0.1' : opts.bindAddress;
 
@@ -616,6 +656,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     closing ??= (async () => {
       lifecycle?.stop();
       await namespaceDefaults?.close();
+      await quotaController?.close();
+      await security.close();
       const closed = new Promise<void>((resolve) =>
         server.close(() => {
           resolve();

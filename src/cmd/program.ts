@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { addServerOptions, serverFlagsFrom } from './server-options.ts';
 import { runVersion, versionInfo } from './version.ts';
 import { finish } from './finish.ts';
+import { registerTokenCommands } from './token.ts';
 
 /** The commander program of every verb; `parseAsync(process.argv)` runs the one given. */
 export function buildProgram(): Command {
@@ -54,5 +55,6 @@ export function buildProgram(): Command {
     finish(await runUp(serverFlagsFrom(opts)));
   });
 
+  registerTokenCommands(program);
   return program;
 }

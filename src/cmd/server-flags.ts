@@ -17,6 +17,8 @@ export interface ServerFlags {
   port: number;
   /** Unset: sqlite://DIR/state.db. */
   datastoreEndpoint: string | undefined;
+  /** Static bearer tokens, CSV `token,user,uid,"group1,group2"` (upstream --token-auth-file). */
+  tokenAuthFile?: string | undefined;
 }
 
 /** The API server's default port, as kube-apiserver's --secure-port and k3s. */
@@ -63,6 +65,7 @@ export function parseServerCommandLine(
         'bind-address': { type: 'string' },
         port: { type: 'string' },
         'datastore-endpoint': { type: 'string' },
+        'token-auth-file': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -83,6 +86,7 @@ export function parseServerCommandLine(
       bindAddress,
       port: Number(port),
       datastoreEndpoint: str(values['datastore-endpoint']) ?? env['SKIFF_DATASTORE_ENDPOINT'],
+      tokenAuthFile: str(values['token-auth-file']),
     },
   };
 }

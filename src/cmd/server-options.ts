@@ -48,6 +48,12 @@ export function addServerOptions(cmd: Command): Command {
         '--datastore-endpoint <dsn>',
         'memory://, sqlite://PATH, etcd://HOST:PORT[,...] or https://HOST:PORT[,...] (default: sqlite://DIR/state.db)',
       ).env('SKIFF_DATASTORE_ENDPOINT'),
+    )
+    .addOption(
+      new Option(
+        '--token-auth-file <file>',
+        'static bearer tokens, one per line: token,user,uid,"group1,group2"',
+      ),
     );
 }
 
@@ -65,5 +71,6 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
     bindAddress: str(opts['bindAddress'], 'bind-address') ?? DEFAULT_BIND_ADDRESS,
     port,
     datastoreEndpoint: str(opts['datastoreEndpoint'], 'datastore-endpoint'),
+    tokenAuthFile: str(opts['tokenAuthFile'], 'token-auth-file'),
   };
 }

@@ -133,6 +133,8 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
       bindAddress: flags.bindAddress,
       port: flags.port,
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
+      serviceAccountKeyDir: join(dataDir, 'pki'),
+      ...(flags.tokenAuthFile === undefined ? {} : { tokenAuthFile: flags.tokenAuthFile }),
     });
     server = running;
     const url = serverUrlFor(flags.bindAddress, running.port);

@@ -33,6 +33,7 @@ export { StorageError, isStorageError, keyNotFound, keyExists, compacted } from 
 export type { StorageErrorCode, StorageErrorOptions } from './errors.ts';
 export { Store } from './store.ts';
 export type { StoreOptions } from './store.ts';
+export type { StoreFromStorageResult, StoreTransformer } from './transform/index.ts';
 export { DsnError, openBackend, openStorage, parseDsn } from './dsn.ts';
 export type { Dsn, EtcdTlsFiles } from './dsn.ts';
 export { Cacher } from './cacher/index.ts';

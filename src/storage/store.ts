@@ -3,7 +3,9 @@
  * semantics of Kubernetes' etcd3 store (k8s.io/apiserver/pkg/storage/etcd3/store.go and
  * watcher.go): JSON encoding without resourceVersion, resourceVersion = modRevision, list
  * resourceVersion/limit/continue semantics, optimistic read-modify-write with retry, and watch
- * event translation with predicate transitions.
+ * event translation with predicate transitions. With a `transformer` (encryption at rest), every
+ * value is transformed on its way to and from the backend, as upstream's store does; above the
+ * Store (the watch cache, the API server) everything is plaintext.
  */
 import type { Backend, BackendEvent, KeyValue, RangeResponse } from './backend.ts';
 import { StorageError, isStorageError, keyExists, keyNotFound } from './errors.ts';
@@ -23,6 +25,8 @@ import type {
   Watcher,
 } from './interface.ts';
 import { decodeContinue, encodeContinue } from './store-continue.ts';
+import { transformFromStorageError, transformToStorageError } from './transform/index.ts';
+import type { StoreFromStorageResult, StoreTransformer } from './transform/index.ts';
 
 /** Options of {@link Store}. */
 export interface StoreOptions {
@@ -30,6 +34,13 @@ export interface StoreOptions {
   maxValueBytes?: number;
   /** Interval of BOOKMARK events for watches that ask for progress. Default 5000 ms. */
   progressNotifyMs?: number;
+  /**
+   * Transforms every value written to and read from the backend (encryption at rest, e.g. the
+   * API server's KeyPrefixTransformer). Absent: values are stored as their JSON, with no
+   * per-request cost. A value that fails to transform makes the operation fail with an
+   * Internal StorageError naming the key (the API server's 500).
+   */
+  transformer?: StoreTransformer;
 }
 
 /** Largest page read from the backend when a predicate filters a paginated list (upstream). */
@@ -40,10 +51,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The current state of a key as guaranteedUpdate/delete see it. */
 interface ObjState {
-  /** The encoded bytes as stored (or as encoded from a cached object). */
+  /** The encoded plaintext as stored (or as encoded from a cached object). */
   data: Uint8Array | undefined;
   /** modRevision; 0 when the key does not exist. */
   rev: number;
+  /** The stored value was not written by the transformer's preferred key: rewrite it. */
+  stale: boolean;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -75,12 +88,14 @@ export class Store implements Storage {
   private readonly backend: Backend;
   private readonly maxValueBytes: number;
   private readonly progressNotifyMs: number;
+  private readonly transformer: StoreTransformer | undefined;
 
   constructor(backend: Backend, opts: StoreOptions = {}) {
     this.backend = backend;
     this.name = backend.name;
     this.maxValueBytes = opts.maxValueBytes ?? 3 * 1024 * 1024;
     this.progressNotifyMs = opts.progressNotifyMs ?? 5000;
+    this.transformer = opts.transformer;
   }
 
   // ---- encoding ----
@@ -135,9 +150,38 @@ export class Store implements Storage {
     return obj;
   }
 
+  /**
+   * Decodes a stored key/value (its plaintext), stamping `rev`. `listing` picks upstream's list
+   * wording for a transform failure.
+   */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the stored type
-  private decodeKv<T extends StoredObject>(kv: KeyValue, rev = kv.modRevision): T {
-    return this.decode<T>(kv.key, kv.value, rev);
+  private decodeKv<T extends StoredObject>(kv: KeyValue, rev = kv.modRevision, listing = false): T {
+    return this.decode<T>(kv.key, this.plain(kv, listing), rev);
+  }
+
+  /**
+   * The plaintext of a stored value: the value itself without a transformer (no copy), else
+   * what the transformer reads from it.
+   */
+  private plain(kv: KeyValue, listing = false): Uint8Array {
+    const t = this.transformer;
+    if (t === undefined) return kv.value;
+    try {
+      return t.fromStorage(kv.value, kv.key).data;
+    } catch (err) {
+      throw transformFromStorageError(kv.key, err, listing);
+    }
+  }
+
+  /** The bytes to hand to the backend for the plaintext `data` of `key`. */
+  private toStored(key: string, data: Uint8Array): Uint8Array {
+    const t = this.transformer;
+    if (t === undefined) return data;
+    try {
+      return t.toStorage(data, key);
+    } catch (err) {
+      throw transformToStorageError(key, err);
+    }
   }
 
   // ---- verbs ----
@@ -154,7 +198,7 @@ export class Store implements Storage {
     const data = this.encode(key, obj);
     const resp = await this.backend.create(
       key,
-      data,
+      this.toStored(key, data),
       opts?.ttlSeconds === undefined ? undefined : { ttlSeconds: opts.ttlSeconds },
     );
     if (!resp.succeeded) throw keyExists(key);
@@ -245,7 +289,7 @@ export class Store implements Storage {
           break;
         }
         lastKey = kv.key;
-        const obj = this.decodeKv<T>(kv);
+        const obj = this.decodeKv<T>(kv, kv.modRevision, true);
         if (pred === undefined || pred(obj)) items.push(obj);
       }
       // Every following page reads the same snapshot.
@@ -301,7 +345,9 @@ export class Store implements Storage {
       }
 
       const data = this.encode(key, updated);
-      if (state.data !== undefined && bytesEqual(data, state.data)) {
+      // A stale value (written with an older key, or before encryption was turned on) is
+      // rewritten even when unchanged: that is how a rewrite of every object re-encrypts.
+      if (!state.stale && state.data !== undefined && bytesEqual(data, state.data)) {
         if (!isCurrent) {
           state = await getCurrentState();
           isCurrent = true;
@@ -311,10 +357,11 @@ export class Store implements Storage {
       }
 
       const writeOpts = opts.ttlSeconds === undefined ? undefined : { ttlSeconds: opts.ttlSeconds };
+      const stored = this.toStored(key, data);
       const resp =
         state.rev === 0
-          ? await this.backend.create(key, data, writeOpts)
-          : await this.backend.update(key, data, state.rev, writeOpts);
+          ? await this.backend.create(key, stored, writeOpts)
+          : await this.backend.update(key, stored, state.rev, writeOpts);
       if (!resp.succeeded) {
         state = this.stateOf(key, resp.current, ignoreNotFound);
         isCurrent = true;
@@ -365,7 +412,8 @@ export class Store implements Storage {
         continue;
       }
       // Like upstream, the returned object carries the revision of the delete.
-      return this.decode<T>(key, resp.prevKv?.value ?? data, resp.revision);
+      const last = resp.prevKv === undefined ? data : this.plain(resp.prevKv);
+      return this.decode<T>(key, last, resp.revision);
     }
   }
 
@@ -442,23 +490,27 @@ export class Store implements Storage {
     pred: ((obj: T) => boolean) | undefined,
   ): WatchEvent<T> | undefined {
     const rev = e.kv.modRevision;
+    const prevKv = e.prevKv;
     if (e.type === 'delete') {
-      if (e.prevKv === undefined) return undefined;
-      const old = this.decodeKv<T>(e.prevKv, rev);
+      if (prevKv === undefined) return undefined;
+      // The previous value is transformed once and decoded into two objects.
+      const prevData = this.plain(prevKv);
+      const old = this.decode<T>(prevKv.key, prevData, rev);
       if (pred !== undefined && !pred(old)) return undefined;
       return {
         type: 'DELETED',
         object: old,
-        prevObject: this.decodeKv<T>(e.prevKv),
+        prevObject: this.decode<T>(prevKv.key, prevData, prevKv.modRevision),
         resourceVersion: rev,
       };
     }
     const cur = this.decodeKv<T>(e.kv);
-    if (e.prevKv === undefined) {
+    if (prevKv === undefined) {
       if (pred !== undefined && !pred(cur)) return undefined;
       return { type: 'ADDED', object: cur, resourceVersion: rev };
     }
-    const prev = this.decodeKv<T>(e.prevKv);
+    const prevData = this.plain(prevKv);
+    const prev = this.decode<T>(prevKv.key, prevData, prevKv.modRevision);
     if (pred === undefined) {
       return { type: 'MODIFIED', object: cur, prevObject: prev, resourceVersion: rev };
     }
@@ -472,7 +524,7 @@ export class Store implements Storage {
       // The object left the selection: report its last matching state at this revision.
       return {
         type: 'DELETED',
-        object: this.decodeKv<T>(e.prevKv, rev),
+        object: this.decode<T>(prevKv.key, prevData, rev),
         prevObject: prev,
         resourceVersion: rev,
       };
@@ -522,15 +574,29 @@ export class Store implements Storage {
   private stateOf(key: string, kv: KeyValue | undefined, ignoreNotFound: boolean): ObjState {
     if (kv === undefined) {
       if (!ignoreNotFound) throw keyNotFound(key);
-      return { data: undefined, rev: 0 };
+      return { data: undefined, rev: 0, stale: false };
     }
-    return { data: kv.value, rev: kv.modRevision };
+    const t = this.transformer;
+    if (t === undefined) return { data: kv.value, rev: kv.modRevision, stale: false };
+    let plain: StoreFromStorageResult;
+    try {
+      plain = t.fromStorage(kv.value, key);
+    } catch (err) {
+      throw transformFromStorageError(key, err);
+    }
+    return { data: plain.data, rev: kv.modRevision, stale: plain.stale };
   }
 
   private stateFromObject(key: string, obj: StoredObject): ObjState {
     const rv = Number(obj.metadata?.resourceVersion ?? '0');
     // encode() strips resourceVersion and never mutates the cached object.
-    return { data: this.encode(key, obj), rev: Number.isSafeInteger(rv) && rv > 0 ? rv : 0 };
+    // Like upstream, a cached object is not known to be stale; the re-read that precedes a
+    // skipped write learns it.
+    return {
+      data: this.encode(key, obj),
+      rev: Number.isSafeInteger(rv) && rv > 0 ? rv : 0,
+      stale: false,
+    };
   }
 }
 

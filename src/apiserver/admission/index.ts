@@ -8,11 +8,12 @@ import type {
   ValidatingWebhookConfiguration,
 } from 'kubernetes-types/admissionregistration/v1.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
-import type { Scheme } from '../../api/index.ts';
+import type { AuthorizationAttributes, Decision, RuleResolver, Scheme } from '../../api/index.ts';
 import type { Storage, StoredObject } from '../../storage/index.ts';
 import type { AdmissionRequest, ResourceRegistry } from '../registry/registry.ts';
 import { ResourceMirror } from '../mirror.ts';
 import { WebhookAdmission } from './webhooks/index.ts';
+import { BuiltinAdmission } from './builtin.ts';
 import type { AdmissionAttributes, ServiceEndpoint } from './webhooks/index.ts';
 
 /** What the admission chain needs from the server. */
@@ -25,12 +26,17 @@ export interface AdmissionDeps {
   setDefaults(obj: StoredObject): void;
   /** A namespace as the server's namespace watch cache holds it (for namespaceSelector). */
   getNamespace(name: string): StoredObject | undefined;
+  /** The authorizer chain and RBAC's rule resolver (RBAC escalation checks). */
+  authorize?: (attrs: AuthorizationAttributes) => Decision;
+  rules?: RuleResolver;
 }
 
 /** The registries' admission hooks plus their lifecycle. */
 export interface Admission {
   admitMutating(req: AdmissionRequest): Promise<StoredObject | undefined>;
   admitValidating(req: AdmissionRequest): Promise<void>;
+  /** Resolves once the plugins' mirrors hold the stored state. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,21 +111,35 @@ export function newAdmission(deps: AdmissionDeps): Admission {
     };
   };
 
+  const builtin = new BuiltinAdmission({
+    storage: deps.storage,
+    scheme,
+    registry: (group, version, resource) => deps.registry(group, version, resource),
+    getNamespace: (name) => deps.getNamespace(name),
+    ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
+    ...(deps.rules === undefined ? {} : { rules: deps.rules }),
+  });
+
   return {
     async admitMutating(req) {
-      if (mutating.values().length === 0) return req.object;
-      const result = await webhooks.admitMutating(attributes(req, req.object));
+      const object = await builtin.mutate(req, req.object);
+      if (mutating.values().length === 0) return object;
+      const result = await webhooks.admitMutating(attributes(req, object));
       for (const w of result.warnings) req.opts.warn?.(w);
-      return result.object ?? req.object;
+      return result.object ?? object;
     },
     async admitValidating(req) {
-      if (validating.values().length === 0) return;
-      const result = await webhooks.admitValidating(attributes(req, req.object));
-      for (const w of result.warnings) req.opts.warn?.(w);
+      await builtin.validate(req, req.object, req.opts.warn);
+      if (validating.values().length > 0) {
+        const result = await webhooks.admitValidating(attributes(req, req.object));
+        for (const w of result.warnings) req.opts.warn?.(w);
+      }
+      await builtin.chargeQuota(req, req.object);
     },
+    ready: () => builtin.ready(),
     async close() {
       webhooks.close();
-      await Promise.all([mutating.close(), validating.close()]);
+      await Promise.all([mutating.close(), validating.close(), builtin.close()]);
     },
   };
 }

@@ -41,6 +41,12 @@ import {
   type StrictBody,
   type StrictIssues,
 } from '../../api/index.ts';
+import { forbiddenError, invalid, newPath, required } from '../../api/index.ts';
+import type {
+  AuthorizationAttributes,
+  Decision,
+  SubjectRulesReviewStatus,
+} from '../../api/index.ts';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { StoredObject } from '../../storage/index.ts';
 import { isStorageError } from '../../storage/index.ts';
@@ -67,6 +73,16 @@ import { tableFromObjects, wantsTable, type IncludeObject } from './table.ts';
 import { WatchWriter } from './watch-writer.ts';
 import { validateListOptions } from './list-options.ts';
 import type { UserInfo } from '../user.ts';
+import { requestAttributes } from '../auth/index.ts';
+import {
+  JWKS_CONTENT_TYPE,
+  JWKS_PATH,
+  OPENID_CACHE_CONTROL,
+  OPENID_CONFIG_CONTENT_TYPE,
+  OPENID_CONFIG_PATH,
+  headerMapFromRaw,
+  impersonate,
+} from '../authn/index.ts';
 
 export type { UserInfo } from '../user.ts';
 
@@ -83,7 +99,27 @@ export interface HandlerDeps {
   /** host:port clients use, for /api's serverAddressByClientCIDRs. */
   serverAddress: string;
   /** Who sent the request; undefined when it carries no valid credential. */
-  authenticate(req: Request): UserInfo | undefined;
+  authenticate(req: Request): UserInfo | undefined | Promise<UserInfo | undefined>;
+  /** The authorizer chain (system:masters, RBAC); in-memory, synchronous. */
+  authorize(attrs: AuthorizationAttributes): Decision;
+  /** SelfSubjectRulesReview: what `user` may do in `namespace`. */
+  rulesFor(user: UserInfo, namespace: string): SubjectRulesReviewStatus;
+  /**
+   * TokenRequest (`POST serviceaccounts/NAME/token`): the TokenRequest with its status (a
+   * signed, bound service account token) and warnings.
+   */
+  tokenRequest(
+    namespace: string,
+    name: string,
+    body: unknown,
+  ): Promise<{ tokenRequest: object; warnings: string[] }>;
+  /** The service account issuer's OIDC discovery documents (JSON texts). */
+  openid(): { configJSON: string; keysetJSON: string } | undefined;
+  /** TokenReview: the user a bearer token authenticates, for `audiences` (default the server's). */
+  reviewToken(
+    token: string,
+    audiences?: readonly string[],
+  ): Promise<{ user?: UserInfo; audiences?: string[] }>;
   /** True when storage answers (readyz). */
   ready(): Promise<boolean>;
   /** Decodes a Kubernetes protobuf body (`k8s\0` + runtime.Unknown) into JSON. */
@@ -387,12 +423,39 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
     return;
   }
 
-  const user = deps.authenticate(req);
-  if (user === undefined) {
+  const authenticated = await deps.authenticate(req);
+  if (authenticated === undefined) {
     throw newUnauthorized('Unauthorized');
   }
+  const user = await impersonatedUser(deps, req, authenticated);
+  const info = parseRequestInfo(method, path, boolParam(params.get('watch')));
+  const attrs = requestAttributes(user, info, path);
+  if (info.isResourceRequest && (info.verb === 'list' || info.verb === 'watch')) {
+    // A list or watch of one object by field selector is authorized on that name (upstream).
+    const named = /(?:^|,)metadata\.name==?([^,]*)/.exec(params.get('fieldSelector') ?? '');
+    if (named?.[1] !== undefined && named[1] !== '') attrs.name = named[1];
+  }
+  const decision = deps.authorize(attrs);
+  if (decision.decision !== 'allow') throw forbiddenError(attrs, decision.reason);
 
   const accept = req.headers.accept ?? '';
+  if (
+    (method === 'GET' || method === 'HEAD') &&
+    (path === OPENID_CONFIG_PATH || path === JWKS_PATH)
+  ) {
+    const docs = deps.openid();
+    if (docs !== undefined) {
+      const jwks = path === JWKS_PATH;
+      const body = jwks ? docs.keysetJSON : docs.configJSON;
+      res.writeHead(200, {
+        'Content-Type': jwks ? JWKS_CONTENT_TYPE : OPENID_CONFIG_CONTENT_TYPE,
+        'Cache-Control': OPENID_CACHE_CONTROL,
+        'Content-Length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+  }
   if (method === 'GET' || method === 'HEAD') {
     const agg = aggregatedVersion(accept);
     if (path === '/api' || path === '/apis') {
@@ -462,21 +525,130 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
     }
   }
 
-  const info = parseRequestInfo(method, path, boolParam(params.get('watch')));
   if (!info.isResourceRequest) {
     throw notFoundResource();
   }
   if (await handleVirtual(deps, info, user, req, res)) return;
+  if (
+    info.group === '' &&
+    info.resource === 'serviceaccounts' &&
+    info.subresource === 'token' &&
+    info.name !== ''
+  ) {
+    if (info.verb !== 'create') {
+      throw newMethodNotSupported({ group: '', resource: 'serviceaccounts/token' }, info.verb);
+    }
+    const body = decodeBody(deps, req.headers['content-type'], await readBody(req));
+    const result = await deps.tokenRequest(info.namespace, info.name, body);
+    if (result.warnings.length > 0) {
+      res.setHeader(
+        'Warning',
+        result.warnings.map((w) => toLatin1HeaderValue(`299 - ${JSON.stringify(w)}`)),
+      );
+    }
+    sendJSON(res, 201, result.tokenRequest);
+    return;
+  }
   const registry = deps.registries.get(registryKey(info.group, info.version, info.resource));
   if (registry === undefined) throw notFoundResource();
   await handleResource(deps, registry, info, params, req, res, accept, user);
 }
 
-const ALLOW_ALL_RULES = {
-  resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-  nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-  incomplete: false,
-};
+/**
+ * The user a request acts as: the authenticated one, or the one its Impersonate-* headers name
+ * when the authenticated user may impersonate it (RBAC verb `impersonate`).
+ */
+async function impersonatedUser(
+  deps: HandlerDeps,
+  req: Request,
+  user: UserInfo,
+): Promise<UserInfo> {
+  let asked = false;
+  for (const name of Object.keys(req.headers)) {
+    if (name.startsWith('impersonate-')) {
+      asked = true;
+      break;
+    }
+  }
+  if (!asked) return user;
+  const as = await impersonate(
+    headerMapFromRaw(req.rawHeaders ?? []),
+    user,
+    (attrs) => {
+      const d = deps.authorize(attrs);
+      return { allowed: d.decision === 'allow', reason: d.reason };
+    },
+    req.url ?? '',
+  );
+  return as ?? user;
+}
+
+/** A UserInfo as authentication.k8s.io/v1 writes it (empty fields omitted). */
+function userInfoWire(user: UserInfo): Record<string, unknown> {
+  return {
+    username: user.username,
+    ...(user.uid === undefined || user.uid === '' ? {} : { uid: user.uid }),
+    groups: user.groups,
+    ...(user.extra === undefined || Object.keys(user.extra).length === 0
+      ? {}
+      : { extra: user.extra }),
+  };
+}
+
+/** The user a SubjectAccessReview asks about (spec.user, groups, uid, extra). */
+function subjectOfReview(spec: Record<string, unknown>, kind: string): UserInfo {
+  const username = typeof spec['user'] === 'string' ? spec['user'] : '';
+  const groups = Array.isArray(spec['groups'])
+    ? (spec['groups'] as unknown[]).filter((g): g is string => typeof g === 'string')
+    : [];
+  if (username === '' && groups.length === 0) {
+    throw newInvalid({ group: 'authorization.k8s.io', kind }, '', [
+      invalid(newPath('spec', 'user'), '', 'at least one of user or group must be specified'),
+    ]);
+  }
+  const out: UserInfo = { username, groups };
+  if (typeof spec['uid'] === 'string') out.uid = spec['uid'];
+  const extra = spec['extra'];
+  if (extra !== null && typeof extra === 'object' && !Array.isArray(extra)) {
+    out.extra = extra as Record<string, string[]>;
+  }
+  return out;
+}
+
+/** Authorization attributes of an access review's spec (exactly one kind of attributes). */
+function reviewAttributes(
+  user: UserInfo,
+  spec: Record<string, unknown>,
+  kind: string,
+): AuthorizationAttributes {
+  const ra = spec['resourceAttributes'] as Record<string, unknown> | undefined;
+  const nra = spec['nonResourceAttributes'] as Record<string, unknown> | undefined;
+  const str = (o: Record<string, unknown> | undefined, k: string): string =>
+    typeof o?.[k] === 'string' ? o[k] : '';
+  if ((ra === undefined) === (nra === undefined)) {
+    throw newInvalid({ group: 'authorization.k8s.io', kind }, '', [
+      invalid(
+        newPath('spec', 'resourceAttributes'),
+        '',
+        'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      ),
+    ]);
+  }
+  if (nra !== undefined) {
+    return { user, verb: str(nra, 'verb'), resourceRequest: false, path: str(nra, 'path') };
+  }
+  return {
+    user,
+    verb: str(ra, 'verb'),
+    resourceRequest: true,
+    namespace: str(ra, 'namespace'),
+    apiGroup: str(ra, 'group'),
+    apiVersion: str(ra, 'version'),
+    resource: str(ra, 'resource'),
+    subresource: str(ra, 'subresource'),
+    name: str(ra, 'name'),
+  };
+}
 
 /**
  * Resources that are computed, not stored: identity and access reviews (every authenticated
@@ -518,30 +690,62 @@ async function handleVirtual(
       case 'selfsubjectreviews':
         sendJSON(res, 201, {
           ...base,
-          status: { userInfo: { username: user.username, groups: user.groups } },
+          status: { userInfo: userInfoWire(user) },
         });
         return true;
-      case 'tokenreviews':
-        status = {
-          authenticated: false,
-          error: 'token authentication is not enabled on this server',
-        };
+      case 'tokenreviews': {
+        const token = typeof spec['token'] === 'string' ? spec['token'] : '';
+        const audiences = Array.isArray(spec['audiences'])
+          ? (spec['audiences'] as unknown[]).filter((a): a is string => typeof a === 'string')
+          : [];
+        if (token === '') {
+          throw newInvalid({ group: 'authentication.k8s.io', kind: 'TokenReview' }, '', [
+            required(newPath('spec', 'token'), ''),
+          ]);
+        }
+        const r = await deps.reviewToken(token, audiences.length > 0 ? audiences : undefined);
+        status =
+          r.user === undefined
+            ? { user: {}, error: '[invalid bearer token, token lookup failed]' }
+            : {
+                authenticated: true,
+                user: userInfoWire(r.user),
+                ...(r.audiences === undefined ? {} : { audiences: r.audiences }),
+              };
         break;
-      case 'selfsubjectrulesreviews':
-        status = ALLOW_ALL_RULES;
+      }
+      case 'selfsubjectrulesreviews': {
+        const ns = typeof spec['namespace'] === 'string' ? spec['namespace'] : '';
+        status = deps.rulesFor(user, ns);
         break;
-      case 'localsubjectaccessreviews': {
-        const attrs = (spec['resourceAttributes'] ?? {}) as { namespace?: string };
-        if ((attrs.namespace ?? '') !== info.namespace) {
+      }
+      case 'localsubjectaccessreviews':
+      case 'subjectaccessreviews':
+      case 'selfsubjectaccessreviews': {
+        const subject =
+          info.resource === 'selfsubjectaccessreviews' ? user : subjectOfReview(spec, known.kind);
+        const attrs = reviewAttributes(subject, spec, known.kind);
+        if (
+          info.resource === 'localsubjectaccessreviews' &&
+          (attrs.namespace ?? '') !== info.namespace
+        ) {
           throw newBadRequest(
             `spec.resourceAttributes.namespace must match namespace: ${info.namespace}`,
           );
         }
-        status = { allowed: true };
+        const d = deps.authorize(attrs);
+        status =
+          d.decision === 'allow'
+            ? { allowed: true, ...(d.reason === '' ? {} : { reason: d.reason }) }
+            : {
+                allowed: false,
+                ...(d.decision === 'deny' ? { denied: true } : {}),
+                ...(d.reason === '' ? {} : { reason: d.reason }),
+              };
         break;
       }
       default:
-        status = { allowed: true };
+        status = {};
     }
     sendJSON(res, 201, { ...base, spec, status });
     return true;

@@ -32,6 +32,8 @@ export interface Request extends AsyncIterable<unknown> {
   readonly method?: string | undefined;
   readonly url?: string | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** Header names and values as received, in order (repeated headers stay separate). */
+  readonly rawHeaders?: readonly string[];
   on(event: 'close' | 'aborted', listener: () => void): unknown;
 }
 

@@ -1,0 +1,345 @@
+/**
+ * The built-in admission plugins, in upstream's order (kube-apiserver's recommended plugin
+ * order): mutating LimitRanger, ServiceAccount, Priority, DefaultTolerationSeconds; validating
+ * LimitRanger, ServiceAccount, Priority (PriorityClass defaults), PodSecurity, RBAC escalation
+ * prevention (upstream does it in the RBAC storage, before admission; the effect is the same);
+ * ResourceQuota runs last, after the validating webhooks (see `chargeQuota`).
+ * NamespaceLifecycle is in the registry (every namespaced create checks its namespace).
+ *
+ * What the plugins read comes from in-process watch mirrors (LimitRanges, PriorityClasses,
+ * ResourceQuotas, ServiceAccounts) so that a request which no plugin concerns costs a few map
+ * lookups; quotas are re-read from storage when a request is charged.
+ */
+import type { LimitRange, Pod, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import type {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+} from 'kubernetes-types/rbac/v1.js';
+import {
+  PodSecurityAdmission,
+  admitDefaultTolerationSeconds,
+  admitLimitRanger,
+  admitPriority,
+  admitServiceAccount,
+  checkBindingEscalation,
+  checkQuotas,
+  checkRoleEscalation,
+  limitRangerApplies,
+  podSecurityApplies,
+  priorityApplies,
+  quotaAdmissionApplies,
+  systemPriorityClasses,
+  validateLimitRanger,
+  validatePriorityClassAdmission,
+  validateServiceAccount,
+} from '../../api/index.ts';
+import type {
+  AuthorizationAttributes,
+  Decision,
+  PluginAttributes,
+  RuleResolver,
+  Scheme,
+} from '../../api/index.ts';
+import type { Storage, StoredObject } from '../../storage/index.ts';
+import { ResourceMirror } from '../mirror.ts';
+import type { AdmissionRequest, ResourceRegistry } from '../registry/registry.ts';
+
+export interface BuiltinAdmissionDeps {
+  storage: Storage;
+  scheme: Scheme;
+  registry(group: string, version: string, resource: string): ResourceRegistry | undefined;
+  getNamespace(name: string): StoredObject | undefined;
+  /** The authorizer chain and RBAC's rule resolver, for escalation checks. */
+  authorize?: (attrs: AuthorizationAttributes) => Decision;
+  rules?: RuleResolver;
+}
+
+type JsonObject = Record<string, unknown>;
+
+function prefixOf(scheme: Scheme, group: string, resource: string): string {
+  const info = scheme.byGroupResource({ group, resource });
+  if (info === undefined) throw new Error(`admission: ${group}/${resource} is not in the scheme`);
+  return `${info.storagePrefix ?? ''}/`;
+}
+
+function codeOf(err: unknown): number | undefined {
+  return (err as { status?: { code?: number } }).status?.code;
+}
+
+/** Objects of one namespace in a mirror (linear; mirrors of these kinds are small). */
+function inNamespace<T>(mirror: ResourceMirror, namespace: string): T[] {
+  const out: T[] = [];
+  for (const o of mirror.values()) {
+    if (o.metadata?.namespace === namespace) out.push(o as unknown as T);
+  }
+  return out;
+}
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+export class BuiltinAdmission {
+  private readonly limitRanges: ResourceMirror;
+  private readonly priorityClasses: ResourceMirror;
+  private readonly quotas: ResourceMirror;
+  private readonly podSecurity: PodSecurityAdmission;
+  /** Quota charges per namespace run one at a time in this process (CAS covers the rest). */
+  private readonly quotaLocks = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: BuiltinAdmissionDeps) {
+    const { storage, scheme } = deps;
+    this.limitRanges = new ResourceMirror(storage, prefixOf(scheme, '', 'limitranges'));
+    this.priorityClasses = new ResourceMirror(
+      storage,
+      prefixOf(scheme, 'scheduling.k8s.io', 'priorityclasses'),
+    );
+    this.quotas = new ResourceMirror(storage, prefixOf(scheme, '', 'resourcequotas'));
+    this.podSecurity = new PodSecurityAdmission({
+      getNamespaceLabels: (name) => {
+        const ns = deps.getNamespace(name);
+        return ns === undefined ? undefined : (ns.metadata?.labels ?? {});
+      },
+      listPods: async (namespace) => {
+        const pods = deps.registry('', 'v1', 'pods');
+        if (pods === undefined) return [];
+        return (await pods.list(namespace, {})).items as unknown as Pod[];
+      },
+    });
+  }
+
+  /** Resolves once the mirrors hold the stored state. */
+  async ready(): Promise<void> {
+    await Promise.all([
+      this.limitRanges.ready(),
+      this.priorityClasses.ready(),
+      this.quotas.ready(),
+    ]);
+  }
+
+  private attributes(req: AdmissionRequest, object: StoredObject | undefined): PluginAttributes {
+    return {
+      operation: req.operation,
+      resource: { group: req.info.group, resource: req.info.resource },
+      subresource: req.subresource,
+      name: req.name !== '' ? req.name : (object?.metadata?.name ?? ''),
+      namespace: req.namespace,
+      object: object,
+      oldObject: req.oldObject,
+      dryRun: req.opts.dryRun,
+    };
+  }
+
+  private classes(): PriorityClass[] {
+    const stored = this.priorityClasses.values() as unknown as PriorityClass[];
+    // The system classes count even before their objects exist (first start).
+    const names = new Set(stored.map((c) => c.metadata?.name));
+    return [...stored, ...systemPriorityClasses().filter((c) => !names.has(c.metadata?.name))];
+  }
+
+  /**
+   * The ServiceAccount a pod names, read live: upstream's plugin falls back to a live read
+   * when its informer misses, and retries `default` for a while, since the ServiceAccount
+   * controller creates it just after its namespace.
+   */
+  private async lookupServiceAccount(
+    namespace: string,
+    name: string,
+  ): Promise<ServiceAccount | undefined> {
+    const registry = this.deps.registry('', 'v1', 'serviceaccounts');
+    if (registry === undefined) return undefined;
+    const attempts = name === 'default' ? 10 : 1;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        return (await registry.get(namespace, name)) as unknown as ServiceAccount;
+      } catch (err) {
+        if (codeOf(err) !== 404) throw err;
+      }
+      if (i + 1 < attempts) await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
+    }
+    return undefined;
+  }
+
+  /** The mutating plugins; returns the (possibly new) object. */
+  async mutate(
+    req: AdmissionRequest,
+    object: StoredObject | undefined,
+  ): Promise<StoredObject | undefined> {
+    if (object === undefined || req.operation === 'DELETE') return object;
+    let current = object;
+    const apply = (next: JsonObject | undefined): void => {
+      if (next !== undefined) current = next;
+    };
+    let attrs = this.attributes(req, current);
+    if (limitRangerApplies(attrs) && req.namespace !== '') {
+      const ranges = inNamespace<LimitRange>(this.limitRanges, req.namespace);
+      if (ranges.length > 0) {
+        apply(admitLimitRanger(ranges, attrs));
+        attrs = this.attributes(req, current);
+      }
+    }
+    if (req.info.group === '' && req.info.resource === 'pods' && req.operation === 'CREATE') {
+      const admitted = await admitServiceAccount(attrs, (ns, name) =>
+        this.lookupServiceAccount(ns, name),
+      );
+      apply(admitted as JsonObject | undefined);
+      // What upstream's v1 encoding does: the deprecated field mirrors serviceAccountName.
+      const spec = current['spec'] as
+        { serviceAccountName?: string; serviceAccount?: string } | undefined;
+      if (typeof spec?.serviceAccountName === 'string' && spec.serviceAccountName !== '') {
+        spec.serviceAccount = spec.serviceAccountName;
+      }
+      attrs = this.attributes(req, current);
+    }
+    if (priorityApplies(attrs)) {
+      apply(admitPriority(this.classes(), attrs));
+      attrs = this.attributes(req, current);
+    }
+    apply(admitDefaultTolerationSeconds(attrs));
+    return current;
+  }
+
+  /** The validating plugins (before webhooks). Throws a StatusError to refuse. */
+  async validate(
+    req: AdmissionRequest,
+    object: StoredObject | undefined,
+    warn?: (text: string) => void,
+  ): Promise<void> {
+    const attrs = this.attributes(req, object);
+    const { group, resource } = attrs.resource;
+    if (req.operation !== 'DELETE' && limitRangerApplies(attrs) && req.namespace !== '') {
+      const ranges = inNamespace<LimitRange>(this.limitRanges, req.namespace);
+      if (ranges.length > 0) validateLimitRanger(ranges, attrs);
+    }
+    if (group === '' && (resource === 'pods' || req.subresource === 'ephemeralcontainers')) {
+      await validateServiceAccount(attrs, (ns, name) => this.lookupServiceAccount(ns, name));
+    }
+    if (group === 'scheduling.k8s.io' && resource === 'priorityclasses') {
+      validatePriorityClassAdmission(
+        this.priorityClasses.values() as unknown as PriorityClass[],
+        attrs,
+      );
+    }
+    if (podSecurityApplies(attrs.resource) && req.operation !== 'DELETE') {
+      const result = await this.podSecurity.validate({
+        operation: req.operation,
+        resource: attrs.resource,
+        subresource: req.subresource,
+        namespace: group === '' && resource === 'namespaces' ? req.name : req.namespace,
+        name: attrs.name,
+        object,
+        oldObject: req.oldObject,
+        userInfo: req.opts.user,
+        dryRun: req.opts.dryRun,
+      });
+      for (const w of result.warnings) warn?.(w);
+      if (!result.allowed && result.error !== undefined) throw result.error;
+    }
+    if (group === RBAC_GROUP && req.operation !== 'DELETE' && req.subresource === '') {
+      await this.checkEscalation(req, object);
+    }
+  }
+
+  private async checkEscalation(
+    req: AdmissionRequest,
+    object: StoredObject | undefined,
+  ): Promise<void> {
+    const { authorize, rules } = this.deps;
+    if (authorize === undefined || rules === undefined || object === undefined) return;
+    const ctx = { user: req.opts.user, namespace: req.namespace, resolver: rules, authorize };
+    const write = {
+      object,
+      ...(req.oldObject === undefined ? {} : { oldObject: req.oldObject }),
+    };
+    let err;
+    switch (req.info.resource) {
+      case 'roles':
+      case 'clusterroles':
+        err = await checkRoleEscalation(
+          ctx,
+          req.info.resource,
+          req.operation === 'CREATE' ? '' : req.name,
+          write as unknown as { object: Role | ClusterRole; oldObject?: Role | ClusterRole },
+        );
+        break;
+      case 'rolebindings':
+      case 'clusterrolebindings':
+        err = await checkBindingEscalation(
+          ctx,
+          req.info.resource,
+          write as unknown as {
+            object: RoleBinding | ClusterRoleBinding;
+            oldObject?: RoleBinding | ClusterRoleBinding;
+          },
+        );
+        break;
+      default:
+        return;
+    }
+    if (err !== undefined) throw err;
+  }
+
+  /**
+   * ResourceQuota (the last validating plugin): charges the object's usage to every matching
+   * quota of its namespace by writing the quotas' status with their resourceVersion as a
+   * precondition, before the object is stored, so concurrent creates can never overshoot a
+   * quota (a conflict re-reads the quota and checks again). Throws 403 when over a quota.
+   */
+  async chargeQuota(req: AdmissionRequest, object: StoredObject | undefined): Promise<void> {
+    if (req.namespace === '' || req.operation === 'DELETE') return;
+    const attrs = this.attributes(req, object);
+    if (!quotaAdmissionApplies(attrs)) return;
+    if (inNamespace<ResourceQuota>(this.quotas, req.namespace).length === 0) return;
+    const registry = this.deps.registry('', 'v1', 'resourcequotas');
+    if (registry === undefined) return;
+    const previous = this.quotaLocks.get(req.namespace) ?? Promise.resolve();
+    let release: () => void = () => undefined;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const chain = previous.then(() => mine);
+    this.quotaLocks.set(req.namespace, chain);
+    await previous;
+    try {
+      let quotas = (await registry.list(req.namespace, {})).items as unknown as ResourceQuota[];
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const { updated } = checkQuotas(quotas, attrs);
+        if (updated.length === 0) return;
+        const retry: string[] = [];
+        for (const q of updated) {
+          const name = q.metadata?.name ?? '';
+          try {
+            await registry.update(req.namespace, name, q as unknown as StoredObject, 'status', {
+              dryRun: false,
+            });
+          } catch (err) {
+            if (codeOf(err) !== 409) throw err;
+            retry.push(name);
+          }
+        }
+        if (retry.length === 0) return;
+        // Only the quotas whose write lost a race are checked again (the others are charged).
+        const live = await Promise.all(
+          retry.map(
+            async (n) => (await registry.get(req.namespace, n)) as unknown as ResourceQuota,
+          ),
+        );
+        quotas = live;
+      }
+      throw new Error('admission: quota status kept changing; try again');
+    } finally {
+      release();
+      if (this.quotaLocks.get(req.namespace) === chain) this.quotaLocks.delete(req.namespace);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([
+      this.limitRanges.close(),
+      this.priorityClasses.close(),
+      this.quotas.close(),
+    ]);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The default authorization policy, kept as upstream's API server keeps it: at every start
+ * the bootstrap ClusterRoles, ClusterRoleBindings, Roles and RoleBindings (and the system
+ * PriorityClasses) are reconciled with what storage holds: missing objects are created,
+ * missing rules and subjects are added unless the object carries
+ * `rbac.authorization.kubernetes.io/autoupdate: "false"`. Writes are internal (no user, no
+ * admission) and issued together so the store commits them in few transactions.
+ *
+ * Also the ClusterRole aggregation controller (upstream's clusterrole-aggregation, which lives
+ * in the controller-manager; here until it exists): a ClusterRole with an aggregationRule
+ * gets the union of the rules of the ClusterRoles its selectors match.
+ */
+import type { ClusterRole, ClusterRoleBinding, RoleBinding } from 'kubernetes-types/rbac/v1.js';
+import {
+  aggregateClusterRole,
+  aggregationNeedsUpdate,
+  bootstrapClusterRoleBindings,
+  bootstrapClusterRoles,
+  bootstrapRoleBindings,
+  bootstrapRoles,
+  reconcileClusterRole,
+  reconcileClusterRoleBinding,
+  reconcileRole,
+  reconcileRoleBinding,
+  systemPriorityClasses,
+} from '../../api/index.ts';
+import type { StoredObject } from '../../storage/index.ts';
+import type { ResourceRegistry } from '../registry/registry.ts';
+import type { MirroredRbacSource } from './rbac-source.ts';
+
+export interface RbacRegistries {
+  roles: ResourceRegistry;
+  roleBindings: ResourceRegistry;
+  clusterRoles: ResourceRegistry;
+  clusterRoleBindings: ResourceRegistry;
+  priorityClasses?: ResourceRegistry;
+}
+
+const internal = { dryRun: false } as const;
+
+function codeOf(err: unknown): number | undefined {
+  return (err as { status?: { code?: number } }).status?.code;
+}
+
+async function createIgnoringExists(
+  registry: ResourceRegistry,
+  namespace: string,
+  obj: StoredObject,
+): Promise<void> {
+  try {
+    await registry.create(namespace, obj, internal);
+  } catch (err) {
+    if (codeOf(err) !== 409) throw err;
+  }
+}
+
+async function write(
+  registry: ResourceRegistry,
+  namespace: string,
+  operation: string,
+  obj: StoredObject,
+): Promise<void> {
+  const name = obj.metadata?.name ?? '';
+  if (operation === 'create') {
+    await createIgnoringExists(registry, namespace, obj);
+  } else if (operation === 'update') {
+    await registry.update(namespace, name, obj, '', internal);
+  } else if (operation === 'recreate') {
+    await registry.delete(namespace, name, {}, internal);
+    await createIgnoringExists(registry, namespace, obj);
+  }
+}
+
+function asStored(obj: object): StoredObject {
+  return obj as unknown as StoredObject;
+}
+
+/**
+ * Reconciles the bootstrap policy with the mirrored state (call after `source.ready()`).
+ * Resolves when every write settled; rejects with the first failure after all settled.
+ */
+export async function reconcileBootstrapPolicy(
+  source: MirroredRbacSource,
+  registries: RbacRegistries,
+): Promise<void> {
+  const writes: Promise<void>[] = [];
+  for (const expected of bootstrapClusterRoles()) {
+    const existing = source.getClusterRole(expected.metadata?.name ?? '');
+    const r = reconcileClusterRole(existing, expected);
+    if (r.operation !== 'none' && !r.protected) {
+      writes.push(write(registries.clusterRoles, '', r.operation, asStored(r.role)));
+    }
+  }
+  const clusterBindings = new Map(
+    source.allObjects('clusterrolebindings').map((b) => [b.metadata?.name ?? '', b]),
+  );
+  for (const expected of bootstrapClusterRoleBindings()) {
+    const existing = clusterBindings.get(expected.metadata?.name ?? '') as
+      ClusterRoleBinding | undefined;
+    const r = reconcileClusterRoleBinding(existing, expected);
+    if (r.operation !== 'none' && !r.protected) {
+      writes.push(write(registries.clusterRoleBindings, '', r.operation, asStored(r.binding)));
+    }
+  }
+  for (const expected of bootstrapRoles()) {
+    const ns = expected.metadata?.namespace ?? '';
+    const existing = source.getRole(ns, expected.metadata?.name ?? '');
+    const r = reconcileRole(existing, expected);
+    if (r.operation !== 'none' && !r.protected) {
+      writes.push(write(registries.roles, ns, r.operation, asStored(r.role)));
+    }
+  }
+  const bindings = new Map(
+    source
+      .allObjects('rolebindings')
+      .map((b) => [`${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`, b]),
+  );
+  for (const expected of bootstrapRoleBindings()) {
+    const ns = expected.metadata?.namespace ?? '';
+    const existing = bindings.get(`${ns}/${expected.metadata?.name ?? ''}`) as
+      RoleBinding | undefined;
+    const r = reconcileRoleBinding(existing, expected);
+    if (r.operation !== 'none' && !r.protected) {
+      writes.push(write(registries.roleBindings, ns, r.operation, asStored(r.binding)));
+    }
+  }
+  const priorityClasses = registries.priorityClasses;
+  if (priorityClasses !== undefined) {
+    for (const pc of systemPriorityClasses()) {
+      writes.push(
+        (async () => {
+          try {
+            await priorityClasses.get('', pc.metadata?.name ?? '');
+          } catch (err) {
+            if (codeOf(err) !== 404) throw err;
+            await createIgnoringExists(priorityClasses, '', asStored(pc));
+          }
+        })(),
+      );
+    }
+  }
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+/**
+ * Keeps aggregated ClusterRoles current: on every RBAC change (coalesced), recomputes the
+ * rules of each ClusterRole with an aggregationRule and writes those that differ.
+ */
+export class ClusterRoleAggregator {
+  private running = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly source: MirroredRbacSource,
+    private readonly clusterRoles: ResourceRegistry,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {
+    source.onChange(() => {
+      this.trigger();
+    });
+  }
+
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.pass()
+      .catch(this.onError)
+      .finally(() => {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.trigger();
+        }
+      });
+  }
+
+  /** One pass over every aggregated ClusterRole. */
+  async pass(): Promise<void> {
+    const all = this.source.allClusterRoles();
+    for (const role of all) {
+      const rules = aggregateClusterRole(role, all);
+      if (rules === undefined || !aggregationNeedsUpdate(role, rules)) continue;
+      const updated: ClusterRole = { ...role, rules };
+      try {
+        await this.clusterRoles.update(
+          '',
+          role.metadata?.name ?? '',
+          asStored(updated),
+          '',
+          internal,
+        );
+      } catch (err) {
+        // A conflict means a newer version arrives through the mirror and triggers a pass.
+        if (codeOf(err) !== 409 && codeOf(err) !== 404) throw err;
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Upstream's ResourceQuota controller (controller-manager), inside the API server until
+ * Skiff's controller-manager exists: keeps every quota's `status.hard` equal to `spec.hard`
+ * and `status.used` equal to the usage of the objects in its namespace. Admission charges
+ * creates as they happen (see admission/builtin.ts); this loop fills the status of a new or
+ * changed quota (admission only enforces quotas whose status is known), gives usage back when
+ * objects are deleted, and corrects charges for creates that failed after admission.
+ *
+ * Level-triggered per namespace: `sync(namespace)` recounts every quota of the namespace from
+ * a consistent list of the resources they track and writes the statuses that differ, with
+ * their resourceVersion as a precondition (a conflict requeues the namespace).
+ */
+import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
+import { quotaTrackedResources, recalculateUsage } from '../../api/index.ts';
+import type { GroupResource } from '../../api/index.ts';
+import type { Storage, StoredObject } from '../../storage/index.ts';
+import { ResourceMirror } from '../mirror.ts';
+import type { ResourceRegistry } from '../registry/registry.ts';
+
+export interface ResourceQuotaControllerOptions {
+  storage: Storage;
+  quotas: ResourceRegistry;
+  /** The registry of a resource's storage version (for listing what quotas count). */
+  registryFor(gr: GroupResource): ResourceRegistry | undefined;
+  /** Full recount of every namespace with quotas (upstream --resource-quota-sync-period 5m). */
+  resyncMs?: number;
+  /** Pause before a namespace whose sync failed is tried again. */
+  retryMs?: number;
+  onError?: (err: unknown, namespace: string) => void;
+}
+
+function codeOf(err: unknown): number | undefined {
+  return (err as { status?: { code?: number } }).status?.code;
+}
+
+function sameList(a: Record<string, string> | undefined, b: Record<string, string> | undefined) {
+  const ka = Object.keys(a ?? {});
+  const kb = Object.keys(b ?? {});
+  return ka.length === kb.length && ka.every((k) => a?.[k] === b?.[k]);
+}
+
+export class ResourceQuotaController {
+  private readonly mirror: ResourceMirror;
+  private readonly pending = new Set<string>();
+  private running = false;
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly resync: NodeJS.Timeout;
+
+  constructor(private readonly opts: ResourceQuotaControllerOptions) {
+    this.mirror = new ResourceMirror(opts.storage, `${opts.quotas.info.storagePrefix ?? ''}/`, {
+      synced: (all) => {
+        for (const q of all) this.enqueue(q.metadata?.namespace ?? '');
+      },
+      changed: (type, obj) => {
+        if (type === 'DELETED') return;
+        const q = obj as unknown as ResourceQuota;
+        // Only a spec change (or a status someone else wrote) needs a recount.
+        if (!sameList(q.spec?.hard, q.status?.hard)) this.enqueue(q.metadata?.namespace ?? '');
+      },
+    });
+    this.resync = setInterval(() => {
+      for (const ns of this.namespacesWithQuotas()) this.enqueue(ns);
+    }, opts.resyncMs ?? 300_000);
+    this.resync.unref();
+  }
+
+  /** Resolves once the quotas were listed. */
+  ready(): Promise<void> {
+    return this.mirror.ready();
+  }
+
+  private namespacesWithQuotas(): Set<string> {
+    const out = new Set<string>();
+    for (const q of this.mirror.values()) out.add(q.metadata?.namespace ?? '');
+    return out;
+  }
+
+  /**
+   * Called after an object was deleted: when its namespace has quotas, their usage is
+   * recounted (upstream's replenishment). Cheap when the namespace has none.
+   */
+  objectDeleted(namespace: string): void {
+    if (namespace === '') return;
+    for (const q of this.mirror.values()) {
+      if (q.metadata?.namespace === namespace) {
+        this.enqueue(namespace);
+        return;
+      }
+    }
+  }
+
+  private enqueue(namespace: string): void {
+    if (this.stopped || namespace === '') return;
+    this.pending.add(namespace);
+    if (!this.running) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending.size > 0 && !this.stopped) {
+        const namespace = this.pending.values().next().value as string;
+        this.pending.delete(namespace);
+        try {
+          await this.sync(namespace);
+        } catch (err) {
+          if (codeOf(err) !== 409) this.opts.onError?.(err, namespace);
+          const timer = setTimeout(
+            () => {
+              this.timers.delete(timer);
+              this.enqueue(namespace);
+            },
+            codeOf(err) === 409 ? 10 : (this.opts.retryMs ?? 1000),
+          );
+          timer.unref();
+          this.timers.add(timer);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Recounts every quota of `namespace` and writes the statuses that changed. */
+  async sync(namespace: string): Promise<void> {
+    const quotas = (await this.opts.quotas.list(namespace, {})).items as unknown as ResourceQuota[];
+    if (quotas.length === 0) return;
+    const wanted = new Map<string, GroupResource>();
+    for (const q of quotas) {
+      for (const gr of quotaTrackedResources(q)) wanted.set(`${gr.group}/${gr.resource}`, gr);
+    }
+    const objects = new Map<string, StoredObject[]>();
+    await Promise.all(
+      [...wanted].map(async ([key, gr]) => {
+        const registry = this.opts.registryFor(gr);
+        if (registry === undefined) return;
+        objects.set(key, (await registry.list(namespace, {})).items);
+      }),
+    );
+    const lister = (gr: GroupResource) => objects.get(`${gr.group}/${gr.resource}`);
+    let conflict: Error | undefined;
+    for (const q of quotas) {
+      const { status, changed } = recalculateUsage(q, lister);
+      if (!changed) continue;
+      try {
+        await this.opts.quotas.update(
+          namespace,
+          q.metadata?.name ?? '',
+          { ...(q as unknown as StoredObject), status },
+          'status',
+          { dryRun: false },
+        );
+      } catch (err) {
+        if (codeOf(err) === 404) continue;
+        if (codeOf(err) !== 409) throw err;
+        conflict = err as Error;
+      }
+    }
+    if (conflict !== undefined) throw conflict;
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.resync);
+    for (const t of this.timers) clearTimeout(t);
+    await this.mirror.close();
+  }
+}
