@@ -30,6 +30,8 @@ import {
 import { Cacher, type Storage, type StoredObject } from '../storage/index.ts';
 import { createHandler, registryKey } from './http/handler.ts';
 import { newSecurity } from './auth/index.ts';
+import { Auditor, FileAuditBackend, parseAuditPolicy } from './audit/index.ts';
+import { readFile } from 'node:fs/promises';
 import { NamespaceDefaults } from './controllers/namespace-defaults.ts';
 import { ResourceQuotaController } from './controllers/resource-quota.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
@@ -77,6 +79,8 @@ export interface ApiServerOptions {
   serviceAccountIssuer?: string;
   /** Static bearer tokens (upstream --token-auth-file: CSV `token,user,uid,"group1,group2"`). */
   tokenAuthFile?: string;
+  /** Audit log: a Policy file (upstream --audit-policy-file) and the JSON-lines log file. */
+  audit?: { policyFile: string; logPath: string };
 }
 
 export interface RunningApiServer {
@@ -524,6 +528,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           caPem: opts.tls.caPem,
         });
 
+  let auditBackend: FileAuditBackend | undefined;
+  let auditor: Auditor | undefined;
+  if (opts.audit !== undefined) {
+    const policy = parseAuditPolicy(await readFile(opts.audit.policyFile, 'utf8'));
+    auditBackend = new FileAuditBackend({ path: opts.audit.logPath });
+    auditor = new Auditor({ policy, sink: auditBackend });
+  }
+
   const shutdown = new AbortController();
   let port = opts.port;
   const handler = createHandler(
@@ -545,6 +557,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       get serverAddress() {
         return `${opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress}:${String(port)}`;
       },
+      ...(auditor === undefined ? {} : { auditor }),
       authenticate: (req) => security.authenticator.authenticate(req),
       authorize: (attrs) => security.authorizer.authorize(attrs),
       rulesFor: (user, ns) => security.rbac.rulesFor(user, ns),
@@ -678,6 +691,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       await crds?.close();
       await admission.close();
       await caches.close();
+      await auditBackend?.close();
     })();
     return closing;
   };

@@ -19,6 +19,18 @@ export interface ServerFlags {
   datastoreEndpoint: string | undefined;
   /** Static bearer tokens, CSV `token,user,uid,"group1,group2"` (upstream --token-auth-file). */
   tokenAuthFile?: string | undefined;
+  /** EncryptionConfiguration file for data at rest (upstream --encryption-provider-config). */
+  encryptionProviderConfig?: string | undefined;
+  /** Audit policy file and log file (upstream --audit-policy-file, --audit-log-path). */
+  auditPolicyFile?: string | undefined;
+  auditLogPath?: string | undefined;
+}
+
+/** The entries of `flags` that are set (optional flags stay absent, not undefined). */
+export function optional(flags: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 /** The API server's default port, as kube-apiserver's --secure-port and k3s. */
@@ -66,6 +78,9 @@ export function parseServerCommandLine(
         port: { type: 'string' },
         'datastore-endpoint': { type: 'string' },
         'token-auth-file': { type: 'string' },
+        'encryption-provider-config': { type: 'string' },
+        'audit-policy-file': { type: 'string' },
+        'audit-log-path': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -86,7 +101,12 @@ export function parseServerCommandLine(
       bindAddress,
       port: Number(port),
       datastoreEndpoint: str(values['datastore-endpoint']) ?? env['SKIFF_DATASTORE_ENDPOINT'],
-      tokenAuthFile: str(values['token-auth-file']),
+      ...optional({
+        tokenAuthFile: str(values['token-auth-file']),
+        encryptionProviderConfig: str(values['encryption-provider-config']),
+        auditPolicyFile: str(values['audit-policy-file']),
+        auditLogPath: str(values['audit-log-path']),
+      }),
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   bindAddressError,
   portError,
   type ServerFlags,
+  optional,
 } from './server-flags.ts';
 
 function parsePort(value: string): number {
@@ -54,6 +55,16 @@ export function addServerOptions(cmd: Command): Command {
         '--token-auth-file <file>',
         'static bearer tokens, one per line: token,user,uid,"group1,group2"',
       ),
+    )
+    .addOption(
+      new Option(
+        '--encryption-provider-config <file>',
+        'EncryptionConfiguration for data at rest (aesgcm, aescbc, identity providers)',
+      ),
+    )
+    .addOption(new Option('--audit-policy-file <file>', 'audit Policy (audit.k8s.io/v1)'))
+    .addOption(
+      new Option('--audit-log-path <file>', 'audit log, JSON lines (default: DIR/audit.log)'),
     );
 }
 
@@ -71,6 +82,11 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
     bindAddress: str(opts['bindAddress'], 'bind-address') ?? DEFAULT_BIND_ADDRESS,
     port,
     datastoreEndpoint: str(opts['datastoreEndpoint'], 'datastore-endpoint'),
-    tokenAuthFile: str(opts['tokenAuthFile'], 'token-auth-file'),
+    ...optional({
+      tokenAuthFile: str(opts['tokenAuthFile'], 'token-auth-file'),
+      encryptionProviderConfig: str(opts['encryptionProviderConfig'], 'encryption-provider-config'),
+      auditPolicyFile: str(opts['auditPolicyFile'], 'audit-policy-file'),
+      auditLogPath: str(opts['auditLogPath'], 'audit-log-path'),
+    }),
   };
 }

@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DsnError, isStorageError, openStorage } from '../storage/index.ts';
-import type { Storage } from '../storage/index.ts';
+import type { Storage, StoreTransformer } from '../storage/index.ts';
 import type { ApiServerOptions, RunningApiServer } from '../apiserver/index.ts';
 import { saveCodeCacheSoon } from './code-cache.ts';
 import { DataDirError, ensurePki, prepareDataDir, resolveDataDir } from './data-dir.ts';
@@ -110,7 +110,12 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
     // Start-up is mostly waiting: the SQLite writer thread boots (or etcd answers) while this
     // thread loads the API server's code and reads the PKI. Open the store first so that its
     // thread starts before module loading takes this one, then overlap the rest.
-    const storageOpening = openStorage(dsn);
+    const storageOpening = openStorage(
+      dsn,
+      flags.encryptionProviderConfig === undefined
+        ? undefined
+        : { transformer: await encryptionTransformer(flags.encryptionProviderConfig) },
+    );
     storageOpening.catch(() => undefined);
     const startApiServerLoaded: Promise<StartApiServer> =
       opts.startApiServer !== undefined
@@ -135,6 +140,14 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
       serviceAccountKeyDir: join(dataDir, 'pki'),
       ...(flags.tokenAuthFile === undefined ? {} : { tokenAuthFile: flags.tokenAuthFile }),
+      ...(flags.auditPolicyFile === undefined
+        ? {}
+        : {
+            audit: {
+              policyFile: flags.auditPolicyFile,
+              logPath: flags.auditLogPath ?? join(dataDir, 'audit.log'),
+            },
+          }),
     });
     server = running;
     const url = serverUrlFor(flags.bindAddress, running.port);
@@ -165,6 +178,25 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
     opts.signal?.removeEventListener('abort', onAbort);
     await shutdown(server, storage, io, opts.verb);
   }
+}
+
+/**
+ * The Store's value transformer for an EncryptionConfiguration file (upstream
+ * --encryption-provider-config): every built-in resource's storage prefix is registered, so the
+ * configuration's resource names (`secrets`, `*.apps`, `*.*`) select what is encrypted.
+ */
+async function encryptionTransformer(path: string): Promise<StoreTransformer> {
+  const { KeyPrefixTransformer, loadEncryptionConfigFile } =
+    await import('../apiserver/encryption/index.ts');
+  const { newBuiltinScheme } = await import('../api/index.ts');
+  const { transformers } = await loadEncryptionConfigFile(path);
+  const transformer = new KeyPrefixTransformer(transformers);
+  for (const info of newBuiltinScheme().all()) {
+    if (info.storagePrefix !== undefined) {
+      transformer.register(info.storagePrefix, { group: info.group, resource: info.resource });
+    }
+  }
+  return transformer;
 }
 
 function errorMessage(err: unknown): string {

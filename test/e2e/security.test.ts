@@ -7,7 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import {
@@ -429,5 +431,127 @@ describe('security against skiff server', { timeout: 300_000 }, () => {
     const w = await s.kubectl(['create', '-n', 'warned', '-f', '-'], { input: pod });
     assert.equal(w.code, 0, w.stderr);
     assert.match(w.stderr, /Warning: would violate PodSecurity "baseline:latest": privileged/);
+  });
+});
+
+describe('encryption at rest', { timeout: 120_000 }, () => {
+  let s: SkiffServer;
+  const work = mkdtempSync(join(tmpdir(), 'skiff-enc-'));
+  const config = join(work, 'encryption.yaml');
+  const key = randomBytes(32).toString('base64');
+  const policy = join(work, 'audit-policy.yaml');
+  const auditLog = join(work, 'audit.log');
+  before(async () => {
+    writeFileSync(
+      config,
+      [
+        'apiVersion: apiserver.config.k8s.io/v1',
+        'kind: EncryptionConfiguration',
+        'resources:',
+        '  - resources: [secrets]',
+        '    providers:',
+        '      - aesgcm:',
+        '          keys:',
+        `            - {name: key1, secret: ${key}}`,
+        '      - identity: {}',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      policy,
+      [
+        'apiVersion: audit.k8s.io/v1',
+        'kind: Policy',
+        'omitStages: [RequestReceived]',
+        'rules:',
+        '  - level: None',
+        '    nonResourceURLs: ["/api*", "/openapi*", "/version"]',
+        '  - level: Metadata',
+        '    resources: [{group: "", resources: [secrets]}]',
+        '  - level: RequestResponse',
+        '    resources: [{group: "", resources: [configmaps]}]',
+        '  - level: Metadata',
+        '',
+      ].join('\n'),
+    );
+    s = await startSkiffServer([
+      '--encryption-provider-config',
+      config,
+      '--audit-policy-file',
+      policy,
+      '--audit-log-path',
+      auditLog,
+    ]);
+  });
+  after(async () => {
+    await s.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('never writes Secret data in clear to the SQLite file', async () => {
+    const marker = `s3cr3t-${randomBytes(8).toString('hex')}`;
+    const cm = `cm-${randomBytes(8).toString('hex')}`;
+    const create = await s.kubectl([
+      'create',
+      'secret',
+      'generic',
+      'db',
+      `--from-literal=password=${marker}`,
+    ]);
+    assert.equal(create.code, 0, create.stderr);
+    await s.kubectl(['create', 'configmap', 'plain', `--from-literal=v=${cm}`]);
+    const got = await s.kubectl(['get', 'secret', 'db', '-o', 'jsonpath={.data.password}']);
+    assert.equal(Buffer.from(got.stdout, 'base64').toString(), marker);
+    const raw = ['state.db', 'state.db-wal']
+      .map((f) => join(s.dataDir, f))
+      .filter((f) => existsSync(f))
+      .map((f) => readFileSync(f));
+    const all = Buffer.concat(raw);
+    assert.ok(
+      all.includes(Buffer.from('k8s:enc:aesgcm:v1:key1:')),
+      'the encrypted prefix is stored',
+    );
+    for (const needle of [marker, Buffer.from(marker).toString('base64')]) {
+      assert.equal(all.includes(Buffer.from(needle)), false, `${needle} is stored in clear`);
+    }
+    // Control: a ConfigMap (not configured for encryption) is stored as JSON.
+    assert.ok(
+      all.includes(Buffer.from(Buffer.from(cm).toString('base64'))) ||
+        all.includes(Buffer.from(cm)),
+    );
+  });
+
+  it('writes the audit log by the policy: Metadata for secrets, bodies for configmaps', async () => {
+    let lines: {
+      verb: string;
+      level: string;
+      stage: string;
+      objectRef?: { resource?: string; name?: string };
+      requestObject?: unknown;
+      responseObject?: unknown;
+      user: { username: string };
+    }[] = [];
+    for (let i = 0; i < 50; i++) {
+      lines = readFileSync(auditLog, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as (typeof lines)[number]);
+      if (lines.some((e) => e.objectRef?.name === 'plain' && e.verb === 'create')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const secret = lines.find((e) => e.objectRef?.resource === 'secrets' && e.verb === 'create');
+    assert.ok(secret, 'the secret create is audited');
+    assert.equal(secret.level, 'Metadata');
+    assert.equal(secret.stage, 'ResponseComplete');
+    assert.equal(secret.user.username, 'admin');
+    assert.equal(secret.requestObject, undefined);
+    const cm = lines.find((e) => e.objectRef?.name === 'plain' && e.verb === 'create');
+    assert.ok(cm, 'the configmap create is audited');
+    assert.equal(cm.level, 'RequestResponse');
+    assert.ok(cm.requestObject !== undefined && cm.responseObject !== undefined);
+    assert.equal(
+      lines.some((e) => e.stage === 'RequestReceived'),
+      false,
+    );
   });
 });

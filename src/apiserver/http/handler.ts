@@ -75,6 +75,16 @@ import { validateListOptions } from './list-options.ts';
 import type { UserInfo } from '../user.ts';
 import { requestAttributes } from '../auth/index.ts';
 import {
+  AUDIT_ID_HEADER,
+  auditAttributes,
+  auditIDFor,
+  type AuditRequestStart,
+  type Auditor,
+  type RequestAudit,
+} from '../audit/index.ts';
+import { bodyAudits } from './respond.ts';
+import type { RequestInfo } from '../request-info.ts';
+import {
   JWKS_CONTENT_TYPE,
   JWKS_PATH,
   OPENID_CACHE_CONTROL,
@@ -113,6 +123,8 @@ export interface HandlerDeps {
     name: string,
     body: unknown,
   ): Promise<{ tokenRequest: object; warnings: string[] }>;
+  /** The audit log, when a policy is configured (upstream --audit-policy-file). */
+  auditor?: Auditor;
   /** The service account issuer's OIDC discovery documents (JSON texts). */
   openid(): { configJSON: string; keysetJSON: string } | undefined;
   /** TokenReview: the user a bearer token authenticates, for `audiences` (default the server's). */
@@ -424,11 +436,25 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
   }
 
   const authenticated = await deps.authenticate(req);
+  const info = parseRequestInfo(method, path, boolParam(params.get('watch')));
   if (authenticated === undefined) {
+    deps.auditor?.failedAuthentication(auditStart(req, info, path, undefined), false);
     throw newUnauthorized('Unauthorized');
   }
+  const audit =
+    deps.auditor === undefined
+      ? undefined
+      : startAudit(
+          (b) => deps.decodeProtobuf(b),
+          deps.auditor,
+          req,
+          res,
+          info,
+          path,
+          authenticated,
+        );
   const user = await impersonatedUser(deps, req, authenticated);
-  const info = parseRequestInfo(method, path, boolParam(params.get('watch')));
+  if (user !== authenticated) audit?.logImpersonatedUser(user);
   const attrs = requestAttributes(user, info, path);
   if (info.isResourceRequest && (info.verb === 'list' || info.verb === 'watch')) {
     // A list or watch of one object by field selector is authorized on that name (upstream).
@@ -552,6 +578,72 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
   const registry = deps.registries.get(registryKey(info.group, info.version, info.resource));
   if (registry === undefined) throw notFoundResource();
   await handleResource(deps, registry, info, params, req, res, accept, user);
+}
+
+function auditStart(
+  req: Request,
+  info: RequestInfo,
+  path: string,
+  user: UserInfo | undefined,
+): AuditRequestStart {
+  const longRunning = isLongRunning(req.url ?? '/');
+  return {
+    auditID: auditIDFor(req.headers),
+    requestURI: req.url ?? '/',
+    attributes: auditAttributes(info, path, user),
+    headers: req.headers,
+    remoteAddress: (req as unknown as { socket?: { remoteAddress?: string } }).socket
+      ?.remoteAddress,
+    longRunning,
+  };
+}
+
+/**
+ * Starts the audit record of a request (none when the policy's level is None) and finishes it
+ * when the response is done, with the request and response bodies when the level records them.
+ */
+function startAudit(
+  decodeProtobuf: (body: Uint8Array) => unknown,
+  auditor: Auditor,
+  req: Request,
+  res: Response,
+  info: RequestInfo,
+  path: string,
+  user: UserInfo,
+): RequestAudit | undefined {
+  const start = auditStart(req, info, path, user);
+  res.setHeader(AUDIT_ID_HEADER, start.auditID);
+  const audit = auditor.startEvent(start);
+  if (audit === undefined) return undefined;
+  // Every level reads the body's metadata (objectRef name of a create); Request and above keep it.
+  bodyAudits.set(req, {
+    logRequestObject: (obj) => {
+      audit.logRequestObject(obj);
+    },
+    logRequestPatch: (patch) => {
+      audit.logRequestPatch(patch);
+    },
+    decodeProtobuf,
+  });
+  if (audit.recordsResponseObject) {
+    // Capture what sendJSON writes (one end() with the whole JSON body).
+    const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+    (res as unknown as { end: (...args: unknown[]) => unknown }).end = (...args: unknown[]) => {
+      const chunk = args[0];
+      if (typeof chunk === 'string' && chunk.startsWith('{')) {
+        try {
+          audit.logResponseObject(JSON.parse(chunk), chunk);
+        } catch {
+          // Not JSON after all: the response is not recorded.
+        }
+      }
+      return end(...args);
+    };
+  }
+  res.once('close', () => {
+    auditor.finishEvent(audit, res.statusCode);
+  });
+  return audit;
 }
 
 /**

@@ -81,6 +81,37 @@ export function sendError(res: Response, err: unknown): void {
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 /** Reads the request body; 413 RequestEntityTooLarge past `limit` (the rest is not read). */
+/** What an audit record keeps of a request body (see audit/event.ts RequestAudit). */
+export interface BodyAudit {
+  logRequestObject(obj: unknown): void;
+  logRequestPatch(patch: Uint8Array | string): void;
+  /** Decodes a Kubernetes protobuf body (kubectl's typed clients send them). */
+  decodeProtobuf(body: Uint8Array): unknown;
+}
+
+/** Requests whose audit level records the request body (set by the handler). */
+export const bodyAudits = new WeakMap<object, BodyAudit>();
+
+function auditBody(req: Request, body: Buffer, type: string): void {
+  const audit = bodyAudits.get(req);
+  if (audit === undefined || body.length === 0) return;
+  if (type.includes('patch')) {
+    audit.logRequestPatch(body);
+  } else if (type.includes('protobuf')) {
+    try {
+      audit.logRequestObject(audit.decodeProtobuf(body));
+    } catch {
+      // A malformed body is refused by the decoder; the audit record keeps no object.
+    }
+  } else if (type.includes('json') || type === '') {
+    try {
+      audit.logRequestObject(JSON.parse(body.toString('utf8')));
+    } catch {
+      // A malformed body is refused by the decoder; the audit record keeps no object.
+    }
+  }
+}
+
 export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > limit) throw newRequestEntityTooLarge(`limit is ${String(limit)}`);
@@ -99,6 +130,7 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Bu
       `the request body is nested more than ${String(MAX_NESTING_DEPTH)} levels deep`,
     );
   }
+  auditBody(req, body, type);
   return body;
 }
 
