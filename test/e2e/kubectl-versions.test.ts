@@ -124,7 +124,9 @@ spec:
           await ok(['apply', '-n', n, '-f', '-'], manifest(1, false)),
           'configmap/cfg configured\ndeployment.apps/web configured\n',
         );
-        const applied = JSON.parse(await ok(['get', 'cm,deploy', '-n', n, '-o', 'json'])) as {
+        const applied = JSON.parse(
+          await ok(['get', 'cm/cfg', 'deploy/web', '-n', n, '-o', 'json']),
+        ) as {
           items: { data?: Record<string, string>; metadata: { labels?: Record<string, string> } }[];
         };
         assert.deepEqual(applied.items[0]?.data, { a: '1' });
