@@ -65,15 +65,16 @@ describe('security against skiff server', { timeout: 300_000 }, () => {
     return file;
   };
 
-  const kubectlWith = (file: string, args: string[]): Promise<RunResult> =>
+  const kubectlWith = (file: string, args: string[], input?: string): Promise<RunResult> =>
     new Promise((resolve) => {
-      execFile(
+      const child = execFile(
         'kubectl',
         ['--kubeconfig', file, '--cache-dir', join(s.dataDir, 'kube-cache'), ...args],
         (err, stdout, stderr) => {
           resolve({ code: err === null ? 0 : 1, stdout, stderr });
         },
       );
+      if (input !== undefined) child.stdin?.end(input);
     });
 
   /** kubectl as a certificate user `user` (groups as O) signed by `ca` (the cluster's by default). */
@@ -92,7 +93,7 @@ describe('security against skiff server', { timeout: 300_000 }, () => {
       'client-certificate-data': Buffer.from(pair.certPem).toString('base64'),
       'client-key-data': Buffer.from(pair.keyPem).toString('base64'),
     });
-    return (args: string[]) => kubectlWith(file, args);
+    return (args: string[], input?: string) => kubectlWith(file, args, input);
   };
 
   /** kubectl with only a bearer token. */
@@ -304,6 +305,56 @@ describe('security against skiff server', { timeout: 300_000 }, () => {
       r.stderr,
       /users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope/,
     );
+  });
+
+  it('scopes a kubelet to its node (Node authorizer and NodeRestriction)', async () => {
+    await ok(['create', 'namespace', 'nodes']);
+    const kubelet = as('system:node:n1', ['system:nodes']);
+    const node = (name: string) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
+    const own = await kubelet(['create', '-f', '-'], node('n1'));
+    assert.equal(own.code, 0, own.stderr);
+    const other = await kubelet(['create', '-f', '-'], node('n2'));
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /node "n1" is not allowed to modify node "n2"/);
+    await ok(['create', 'secret', 'generic', 'mounted', '--from-literal=a=b', '-n', 'nodes']);
+    await ok(['create', 'secret', 'generic', 'unrelated', '--from-literal=a=b', '-n', 'nodes']);
+    await ok(
+      ['create', '-n', 'nodes', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'on-n1' },
+        spec: {
+          nodeName: 'n1',
+          containers: [{ name: 'c', image: 'nginx' }],
+          volumes: [{ name: 's', secret: { secretName: 'mounted' } }],
+        },
+      }),
+    );
+    let mounted: RunResult | undefined;
+    for (let i = 0; i < 50; i++) {
+      mounted = await kubelet(['get', 'secret', 'mounted', '-n', 'nodes', '-o', 'name']);
+      if (mounted.code === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(mounted?.stdout, 'secret/mounted\n', mounted?.stderr);
+    const unrelated = await kubelet(['get', 'secret', 'unrelated', '-n', 'nodes']);
+    assert.notEqual(unrelated.code, 0);
+    assert.match(
+      unrelated.stderr,
+      /secrets "unrelated" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "nodes": no relationship found between node 'n1' and this object/,
+    );
+    const mine = await kubelet([
+      'get',
+      'pods',
+      '-A',
+      '--field-selector',
+      'spec.nodeName=n1',
+      '-o',
+      'name',
+    ]);
+    assert.equal(mine.stdout, 'pod/on-n1\n', mine.stderr);
   });
 
   it('admits exactly 10 of 50 concurrent pod creates against pods: "10"', async () => {

@@ -10,7 +10,7 @@
  * ResourceQuotas, ServiceAccounts) so that a request which no plugin concerns costs a few map
  * lookups; quotas are re-read from storage when a request is charged.
  */
-import type { LimitRange, Pod, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { LimitRange, Node, Pod, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type {
@@ -20,6 +20,7 @@ import type {
   RoleBinding,
 } from 'kubernetes-types/rbac/v1.js';
 import {
+  NodeRestriction,
   PodSecurityAdmission,
   admitDefaultTolerationSeconds,
   admitLimitRanger,
@@ -86,6 +87,7 @@ export class BuiltinAdmission {
   private readonly priorityClasses: ResourceMirror;
   private readonly quotas: ResourceMirror;
   private readonly podSecurity: PodSecurityAdmission;
+  private readonly nodeRestriction: NodeRestriction;
   /** Quota charges per namespace run one at a time in this process (CAS covers the rest). */
   private readonly quotaLocks = new Map<string, Promise<void>>();
 
@@ -97,6 +99,20 @@ export class BuiltinAdmission {
       prefixOf(scheme, 'scheduling.k8s.io', 'priorityclasses'),
     );
     this.quotas = new ResourceMirror(storage, prefixOf(scheme, '', 'resourcequotas'));
+    const read = async (resource: string, namespace: string, name: string) => {
+      const registry = deps.registry('', 'v1', resource);
+      if (registry === undefined) return undefined;
+      try {
+        return await registry.get(namespace, name);
+      } catch (err) {
+        if (codeOf(err) === 404) return undefined;
+        throw err;
+      }
+    };
+    this.nodeRestriction = new NodeRestriction({
+      getPod: async (ns, name) => (await read('pods', ns, name)) as unknown as Pod | undefined,
+      getNode: async (name) => (await read('nodes', '', name)) as unknown as Node | undefined,
+    });
     this.podSecurity = new PodSecurityAdmission({
       getNamespaceLabels: (name) => {
         const ns = deps.getNamespace(name);
@@ -209,6 +225,10 @@ export class BuiltinAdmission {
   ): Promise<void> {
     const attrs = this.attributes(req, object);
     const { group, resource } = attrs.resource;
+    if (req.opts.user.username.startsWith('system:node:')) {
+      // NodeRestriction: a kubelet writes only its own Node, its pods and their status.
+      await this.nodeRestriction.admit({ ...attrs, userInfo: req.opts.user });
+    }
     if (req.operation !== 'DELETE' && limitRangerApplies(attrs) && req.namespace !== '') {
       const ranges = inNamespace<LimitRange>(this.limitRanges, req.namespace);
       if (ranges.length > 0) validateLimitRanger(ranges, attrs);

@@ -6,7 +6,7 @@
  * ClusterRole aggregation loop.
  */
 import type { Secret } from 'kubernetes-types/core/v1.js';
-import { RbacAuthorizer } from '../../api/index.ts';
+import { NodeAuthorizer, RbacAuthorizer } from '../../api/index.ts';
 import type { Scheme } from '../../api/index.ts';
 import type { Storage } from '../../storage/index.ts';
 import {
@@ -30,6 +30,7 @@ import { RequestAuthenticator } from './authentication.ts';
 import { AuthorizerChain } from './authorizer.ts';
 import { ClusterRoleAggregator, reconcileBootstrapPolicy } from './bootstrap.ts';
 import { MirroredRbacSource } from './rbac-source.ts';
+import { NodeGraphFeed } from './node-graph.ts';
 
 export { RequestAuthenticator } from './authentication.ts';
 export { AuthorizerChain, PRIVILEGED_GROUP, requestAttributes } from './authorizer.ts';
@@ -123,14 +124,16 @@ export async function newSecurity(opts: SecurityOptions): Promise<Security> {
 
   const source = new MirroredRbacSource(opts.storage, opts.scheme);
   const rbac = new RbacAuthorizer(source);
-  const authorizer = new AuthorizerChain([rbac]);
+  // upstream --authorization-mode=Node,RBAC: kubelets are scoped to their node's objects.
+  const nodeGraph = new NodeGraphFeed(opts.storage, opts.scheme);
+  const authorizer = new AuthorizerChain([new NodeAuthorizer(nodeGraph.graph), rbac]);
   const rbacGroup = 'rbac.authorization.k8s.io';
   const clusterRoles = registry('clusterroles', rbacGroup);
   const aggregator = new ClusterRoleAggregator(source, clusterRoles, opts.onError);
   let started: Promise<void> | undefined;
   let openidDocs: OpenIDMetadata | undefined;
   const start = async (): Promise<void> => {
-    await source.ready();
+    await Promise.all([source.ready(), nodeGraph.ready()]);
     await reconcileBootstrapPolicy(source, {
       roles: registry('roles', rbacGroup),
       roleBindings: registry('rolebindings', rbacGroup),
@@ -157,7 +160,7 @@ export async function newSecurity(opts: SecurityOptions): Promise<Security> {
     start: () => (started ??= start()),
     close: async () => {
       aggregator.stop();
-      await source.close();
+      await Promise.all([source.close(), nodeGraph.close()]);
     },
   };
 }

@@ -41,9 +41,10 @@ import {
   type StrictBody,
   type StrictIssues,
 } from '../../api/index.ts';
-import { forbiddenError, invalid, newPath, required } from '../../api/index.ts';
+import { forbiddenError, invalid, newPath, parseFieldSelector, required } from '../../api/index.ts';
 import type {
   AuthorizationAttributes,
+  NodeAuthorizationAttributes,
   Decision,
   SubjectRulesReviewStatus,
 } from '../../api/index.ts';
@@ -460,6 +461,16 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
     // A list or watch of one object by field selector is authorized on that name (upstream).
     const named = /(?:^|,)metadata\.name==?([^,]*)/.exec(params.get('fieldSelector') ?? '');
     if (named?.[1] !== undefined && named[1] !== '') attrs.name = named[1];
+    const selector = params.get('fieldSelector');
+    if (selector !== null && selector !== '') {
+      try {
+        // The Node authorizer scopes a kubelet's pod lists to `spec.nodeName=<itself>`.
+        (attrs as NodeAuthorizationAttributes).fieldSelector =
+          parseFieldSelector(selector).requirements();
+      } catch {
+        // A malformed selector is refused with its message when the list runs.
+      }
+    }
   }
   const decision = deps.authorize(attrs);
   if (decision.decision !== 'allow') throw forbiddenError(attrs, decision.reason);
