@@ -132,8 +132,36 @@ class SubjectIndex<B extends ClusterRoleBinding | RoleBinding> {
     }
   }
 
+  /**
+   * Merged lookups of users with several matching keys, by their joined keys: the same users
+   * (and the same large group sets) ask again and again, and merging is the dominant cost for
+   * a user in many groups. The index is rebuilt on every binding change, so entries never go
+   * stale; the memo is bounded by clearing it when full.
+   */
+  private readonly merged = new Map<string, readonly Entry<B>[]>();
+
   /** The bindings naming any of the keys, deduplicated, in source order. */
   lookup(keys: readonly string[]): readonly Entry<B>[] {
+    let hits = 0;
+    let first: Entry<B>[] | undefined;
+    for (const k of keys) {
+      const list = this.byKey.get(k);
+      if (list === undefined) continue;
+      first ??= list;
+      hits++;
+    }
+    if (hits === 0) return EMPTY;
+    if (hits === 1 && first !== undefined) return first;
+    const memoKey = keys.join('\0');
+    const known = this.merged.get(memoKey);
+    if (known !== undefined) return known;
+    const out = this.merge(keys);
+    if (this.merged.size >= 1024) this.merged.clear();
+    this.merged.set(memoKey, out);
+    return out;
+  }
+
+  private merge(keys: readonly string[]): readonly Entry<B>[] {
     let single: Entry<B>[] | undefined;
     let merged: Entry<B>[] | undefined;
     for (const k of keys) {
