@@ -20,6 +20,7 @@ import type {
   RoleBinding,
 } from 'kubernetes-types/rbac/v1.js';
 import {
+  newTooManyRequestsError,
   NodeRestriction,
   PodSecurityAdmission,
   admitDefaultTolerationSeconds,
@@ -82,14 +83,24 @@ function inNamespace<T>(mirror: ResourceMirror, namespace: string): T[] {
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
+/** A request waiting for its quota charge. */
+interface QuotaCharge {
+  attrs: PluginAttributes;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export class BuiltinAdmission {
   private readonly limitRanges: ResourceMirror;
   private readonly priorityClasses: ResourceMirror;
   private readonly quotas: ResourceMirror;
   private readonly podSecurity: PodSecurityAdmission;
   private readonly nodeRestriction: NodeRestriction;
-  /** Quota charges per namespace run one at a time in this process (CAS covers the rest). */
-  private readonly quotaLocks = new Map<string, Promise<void>>();
+  /** The quota statuses this process wrote last (newer than the mirror until it catches up). */
+  private readonly written = new Map<string, ResourceQuota>();
+  /** Quota charges waiting per namespace, and the namespaces whose worker is running. */
+  private readonly quotaWaiting = new Map<string, QuotaCharge[]>();
+  private readonly quotaBusy = new Set<string>();
 
   constructor(private readonly deps: BuiltinAdmissionDeps) {
     const { storage, scheme } = deps;
@@ -314,45 +325,100 @@ export class BuiltinAdmission {
     if (inNamespace<ResourceQuota>(this.quotas, req.namespace).length === 0) return;
     const registry = this.deps.registry('', 'v1', 'resourcequotas');
     if (registry === undefined) return;
-    const previous = this.quotaLocks.get(req.namespace) ?? Promise.resolve();
-    let release: () => void = () => undefined;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
+    const namespace = req.namespace;
+    return new Promise<void>((resolve, reject) => {
+      const waiting = this.quotaWaiting.get(namespace);
+      if (waiting === undefined) this.quotaWaiting.set(namespace, [{ attrs, resolve, reject }]);
+      else waiting.push({ attrs, resolve, reject });
+      if (!this.quotaBusy.has(namespace)) void this.chargeBatches(namespace, registry);
     });
-    const chain = previous.then(() => mine);
-    this.quotaLocks.set(req.namespace, chain);
-    await previous;
+  }
+
+  /**
+   * One worker per namespace, as upstream's quota evaluator: the requests that arrived while a
+   * batch was being written are checked together, in arrival order, against the usage the
+   * earlier ones add, and their combined usage is written once per quota.
+   */
+  private async chargeBatches(namespace: string, registry: ResourceRegistry): Promise<void> {
+    this.quotaBusy.add(namespace);
     try {
-      let quotas = (await registry.list(req.namespace, {})).items as unknown as ResourceQuota[];
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const { updated } = checkQuotas(quotas, attrs);
-        if (updated.length === 0) return;
-        const retry: string[] = [];
-        for (const q of updated) {
-          const name = q.metadata?.name ?? '';
-          try {
-            await registry.update(req.namespace, name, q as unknown as StoredObject, 'status', {
-              dryRun: false,
-            });
-          } catch (err) {
-            if (codeOf(err) !== 409) throw err;
-            retry.push(name);
-          }
+      for (;;) {
+        const batch = this.quotaWaiting.get(namespace);
+        if (batch === undefined || batch.length === 0) break;
+        this.quotaWaiting.delete(namespace);
+        try {
+          await this.chargeBatch(namespace, registry, batch);
+        } catch (err) {
+          for (const c of batch) c.reject(err);
         }
-        if (retry.length === 0) return;
-        // Only the quotas whose write lost a race are checked again (the others are charged).
-        const live = await Promise.all(
-          retry.map(
-            async (n) => (await registry.get(req.namespace, n)) as unknown as ResourceQuota,
-          ),
-        );
-        quotas = live;
       }
-      throw new Error('admission: quota status kept changing; try again');
     } finally {
-      release();
-      if (this.quotaLocks.get(req.namespace) === chain) this.quotaLocks.delete(req.namespace);
+      this.quotaBusy.delete(namespace);
     }
+  }
+
+  private async chargeBatch(
+    namespace: string,
+    registry: ResourceRegistry,
+    batch: readonly QuotaCharge[],
+  ): Promise<void> {
+    // The newest state this process knows: its own last writes, else the mirror (a stale one
+    // only costs a conflict and a live read below).
+    let quotas = inNamespace<ResourceQuota>(this.quotas, namespace).map((q) => {
+      const mine = this.written.get(`${namespace}/${q.metadata?.name ?? ''}`);
+      return mine !== undefined &&
+        Number(mine.metadata?.resourceVersion ?? 0) > Number(q.metadata?.resourceVersion ?? 0)
+        ? mine
+        : q;
+    });
+    const refused = new Map<QuotaCharge, unknown>();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = new Map(quotas.map((q) => [q.metadata?.name ?? '', q]));
+      const changed = new Map<string, ResourceQuota>();
+      for (const charge of batch) {
+        if (refused.has(charge)) continue;
+        try {
+          const { updated } = checkQuotas([...current.values()], charge.attrs);
+          for (const q of updated) {
+            const name = q.metadata?.name ?? '';
+            current.set(name, q);
+            changed.set(name, q);
+          }
+        } catch (err) {
+          refused.set(charge, err);
+        }
+      }
+      const lost: string[] = [];
+      for (const [name, q] of changed) {
+        try {
+          const { object: stored } = await registry.update(
+            namespace,
+            name,
+            q as unknown as StoredObject,
+            'status',
+            { dryRun: false },
+          );
+          this.written.set(`${namespace}/${name}`, stored as unknown as ResourceQuota);
+        } catch (err) {
+          if (codeOf(err) !== 409) throw err;
+          lost.push(name);
+        }
+      }
+      if (lost.length === 0) {
+        for (const c of batch) {
+          if (refused.has(c)) c.reject(refused.get(c));
+          else c.resolve();
+        }
+        return;
+      }
+      // Only the quotas whose write lost a race are checked again (the others are charged;
+      // a request refused now leaves a charge there that the quota controller's recount
+      // gives back, as upstream).
+      quotas = await Promise.all(
+        lost.map(async (n) => (await registry.get(namespace, n)) as unknown as ResourceQuota),
+      );
+    }
+    throw newTooManyRequestsError('the resource quota status kept changing; try again');
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,12 @@
  * their resourceVersion as a precondition (a conflict requeues the namespace).
  */
 import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
-import { quotaTrackedResources, recalculateUsage } from '../../api/index.ts';
+import {
+  equalsResources,
+  quotaTrackedResources,
+  recalculateUsage,
+  resourceListFromWire,
+} from '../../api/index.ts';
 import type { GroupResource } from '../../api/index.ts';
 import type { Storage, StoredObject } from '../../storage/index.ts';
 import { ResourceMirror } from '../mirror.ts';
@@ -33,10 +38,14 @@ function codeOf(err: unknown): number | undefined {
   return (err as { status?: { code?: number } }).status?.code;
 }
 
+/** Whether two resource lists hold the same quantities (`1000` equals `1k`), as upstream. */
 function sameList(a: Record<string, string> | undefined, b: Record<string, string> | undefined) {
-  const ka = Object.keys(a ?? {});
-  const kb = Object.keys(b ?? {});
-  return ka.length === kb.length && ka.every((k) => a?.[k] === b?.[k]);
+  try {
+    return equalsResources(resourceListFromWire(a), resourceListFromWire(b));
+  } catch {
+    // An unparsable quantity never equals anything: the recount reports it.
+    return false;
+  }
 }
 
 export class ResourceQuotaController {
@@ -55,7 +64,8 @@ export class ResourceQuotaController {
       changed: (type, obj) => {
         if (type === 'DELETED') return;
         const q = obj as unknown as ResourceQuota;
-        // Only a spec change (or a status someone else wrote) needs a recount.
+        // Only a spec change needs a recount (admission's own status writes must not trigger
+        // one: a recount lists every object the quota counts).
         if (!sameList(q.spec?.hard, q.status?.hard)) this.enqueue(q.metadata?.namespace ?? '');
       },
     });
