@@ -413,6 +413,30 @@ describe('Cacher', () => {
     assert.deepEqual(names(await got), ['ADDED b', 'DELETED a', 'ADDED c']);
   });
 
+  it('a cache started after a list serves watches from the revision of that list (from the store)', async () => {
+    const { store } = await setup();
+    // Objects written to the store before the cache saw them (the cache starts on first use).
+    const stale = new Cacher(store, { resourcePrefix: PREFIX });
+    const before = await store.create(keyOf('early'), pod('early'));
+    const listed = await store.list(PREFIX);
+    await store.create(keyOf('between'), pod('between'));
+    stale.start();
+    await stale.ready();
+    try {
+      const it = watchIt(stale, PREFIX, {
+        recursive: true,
+        resourceVersion: listed.resourceVersion,
+        signal: signal(),
+      });
+      const got = take(it, 2);
+      await store.create(keyOf('after'), pod('after'));
+      assert.deepEqual(names(await got), ['ADDED between', 'ADDED after']);
+      assert.ok(rvOf(before) <= listed.resourceVersion);
+    } finally {
+      await stale.close();
+    }
+  });
+
   it('watch from a resourceVersion older than the history fails with Compacted', async () => {
     const { cacher } = await setup({ historyCapacity: 3 });
     const first = await cacher.create(keyOf('p0'), pod('p0'));

@@ -114,6 +114,8 @@ export class Cacher implements Storage {
   private rv = 0;
   /** The oldest revision a watch may start from without missing events. */
   private minWatchRV = 0;
+  /** True until the history first evicts an event or the cache re-lists (see watchCached). */
+  private belowListFromStore = true;
   /** The highest revision compacted through this cacher. */
   private compactedRV = 0;
   private isReady = false;
@@ -423,6 +425,7 @@ export class Cacher implements Storage {
         ? { type: ev.type, key, object, resourceVersion: ev.resourceVersion }
         : { type: ev.type, key, object, prevObject, resourceVersion: ev.resourceVersion };
     const evicted = this.history.push(cev);
+    if (evicted !== undefined) this.belowListFromStore = false;
     if (evicted !== undefined && evicted.resourceVersion > this.minWatchRV) {
       this.minWatchRV = evicted.resourceVersion;
     }
@@ -434,6 +437,7 @@ export class Cacher implements Storage {
   /** The underlying watch failed: stop serving from memory and end every cache watch. */
   private becomeUnready(err: unknown): void {
     this.isReady = false;
+    this.belowListFromStore = false;
     this.settleWaiters('notReady');
     if (isStorageError(err, 'Closed')) {
       this.endAllWatchers(undefined);
@@ -552,6 +556,14 @@ export class Cacher implements Storage {
       rv = 0;
     }
     if (!this.isReady) {
+      yield* this.underlying.watch(key, opts);
+      return;
+    }
+    if (rv > 0 && rv < this.minWatchRV && this.belowListFromStore) {
+      // Older than a cache started on first use (it begins at that moment, after the list a
+      // client took its revision from): the store still has those events unless they were
+      // compacted, in which case it answers Compacted itself. Once the cache has evicted
+      // history or re-listed, older revisions get Compacted from here, as upstream's cache.
       yield* this.underlying.watch(key, opts);
       return;
     }
