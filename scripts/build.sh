@@ -19,6 +19,13 @@ node_modules/.bin/esbuild src/cmd/main.ts \
 # esbuild escapes non-ASCII everywhere but in the comments it keeps: escape those too, so the
 # loader can decode the bundle as latin1.
 perl -CSD -pi -e 's/([^\x00-\x7f])/sprintf("\\u%04x", ord($1))/ge' dist/cmd/skiff.cjs
+# A dynamic import() left in the bundle (esbuild keeps those of Node's built-in and external
+# modules) has no loader in a script compiled from the code cache: use a static import or
+# process.getBuiltinModule instead.
+if grep -n 'import("' dist/cmd/skiff.cjs; then
+  echo "build: dynamic import() of an external module in the bundle (see above)" >&2
+  exit 1
+fi
 # dist/cmd holds CommonJS whatever the package's "type" says.
 printf '{ "type": "commonjs" }\n' > dist/cmd/package.json
 build_id=$(sha256sum dist/cmd/skiff.cjs | cut -c1-16)

@@ -26,6 +26,8 @@ const script = new Script(
   { filename: bundle, cachedData },
 );
 const stale = cachedData === undefined || script.cachedDataRejected === true;
+// V8 has copied what it needs; do not keep ~1 MB of cache bytes alive for the process's life.
+cachedData = undefined;
 globalThis[Symbol.for('skiff.saveCodeCache')] = () => {
   if (!stale) return;
   const tmp = `${cacheFile}.${process.pid}`;

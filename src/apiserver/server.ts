@@ -98,12 +98,22 @@ export interface RunningApiServer {
  */
 export class WatchCaches {
   private readonly caches = new Map<string, Cacher>();
-  constructor(private readonly storage: Storage) {}
+  /**
+   * `storeServesFrom`: the store's revision when the server started; a cache started later
+   * serves watches from revisions since then through the store (see CacherOptions).
+   */
+  constructor(
+    private readonly storage: Storage,
+    private readonly storeServesFrom?: number,
+  ) {}
 
   get(storagePrefix: string): Cacher {
     let cacher = this.caches.get(storagePrefix);
     if (cacher === undefined) {
-      cacher = new Cacher(this.storage, { resourcePrefix: `${storagePrefix}/` });
+      cacher = new Cacher(this.storage, {
+        resourcePrefix: `${storagePrefix}/`,
+        ...(this.storeServesFrom === undefined ? {} : { storeServesFrom: this.storeServesFrom }),
+      });
       cacher.start();
       this.caches.set(storagePrefix, cacher);
     }
@@ -390,7 +400,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const scheme = newBuiltinScheme();
   let lifecycle: NamespaceLifecycle | undefined;
   let quotaController: ResourceQuotaController | undefined;
-  const caches = new WatchCaches(opts.storage);
+  const caches = new WatchCaches(opts.storage, await opts.storage.currentResourceVersion());
   const services = new ServiceAllocator(
     opts.storage,
     opts.serviceCIDR === undefined ? {} : { serviceCIDR: opts.serviceCIDR },

@@ -399,8 +399,10 @@ export async function apiRequest(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  // Lazily: node:https loads TLS, ~30 ms that `skiff version` (which loads this module) need not pay.
-  const { request } = await import('node:https');
+  // Lazily: node:https loads TLS, ~30 ms that `skiff version` (which loads this module) need not
+  // pay. Not `import()`: the built program is one CommonJS script run through a V8 code cache,
+  // where a dynamic import of a built-in module has no loader (scripts/main-loader.cjs).
+  const { request } = process.getBuiltinModule('node:https');
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {

@@ -18,7 +18,7 @@ import {
   signingKeyFromPem,
 } from '../../src/apiserver/authn/index.ts';
 import { createCA, issueCertificate } from '../../src/apiserver/pki/index.ts';
-import { startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
+import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
 
 describe('security against skiff server', { timeout: 300_000 }, () => {
   let s: SkiffServer;
@@ -290,6 +290,30 @@ describe('security against skiff server', { timeout: 300_000 }, () => {
     ) as { status: { authenticated?: boolean; user?: { username?: string } } };
     assert.equal(review.status.authenticated, true);
     assert.equal(review.status.user?.username, 'system:serviceaccount:dev:default');
+  });
+
+  it('authenticates a bootstrap token from skiff token create, allowed only to bootstrap a node', async () => {
+    const created = await new Promise<RunResult>((resolve) => {
+      execFile(SKIFF, ['token', 'create', '--data-dir', s.dataDir], (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : 1, stdout, stderr });
+      });
+    });
+    assert.equal(created.code, 0, created.stderr);
+    const token = created.stdout.trim();
+    assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const who = await withToken(token, [
+      'auth',
+      'whoami',
+      '-o',
+      'jsonpath={.status.userInfo.username}',
+    ]);
+    assert.equal(who.stdout, `system:bootstrap:${token.slice(0, 6)}`, who.stderr);
+    const csr = await withToken(token, ['auth', 'can-i', 'create', 'certificatesigningrequests']);
+    assert.equal(csr.stdout.trim(), 'yes');
+    const pods = await withToken(token, ['auth', 'can-i', 'list', 'pods', '-A']);
+    assert.equal(pods.stdout.trim(), 'no');
+    const bad = await withToken(`${token.slice(0, 7)}${'0'.repeat(16)}`, ['get', 'pods']);
+    assert.match(bad.stderr, /Unauthorized|provide credentials/);
   });
 
   it('impersonates when allowed and refuses otherwise', async () => {

@@ -71,6 +71,36 @@ async function write(
   }
 }
 
+/** The group `skiff token create` puts its bootstrap tokens in (as kubeadm's default-node-token). */
+export const NODE_BOOTSTRAP_TOKEN_GROUP = 'system:bootstrappers:skiff:default-node-token';
+
+/**
+ * Skiff's own default bindings, as kubeadm's `kubeadm:kubelet-bootstrap`: bootstrap tokens
+ * made by `skiff token create` may ask for a node client certificate (system:node-bootstrapper),
+ * and nothing else.
+ */
+function skiffClusterRoleBindings(): ClusterRoleBinding[] {
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: {
+        name: 'skiff:kubelet-bootstrap',
+        annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+        labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+      },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:node-bootstrapper',
+      },
+      subjects: [
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODE_BOOTSTRAP_TOKEN_GROUP },
+      ],
+    },
+  ];
+}
+
 function asStored(obj: object): StoredObject {
   return obj as unknown as StoredObject;
 }
@@ -94,7 +124,7 @@ export async function reconcileBootstrapPolicy(
   const clusterBindings = new Map(
     source.allObjects('clusterrolebindings').map((b) => [b.metadata?.name ?? '', b]),
   );
-  for (const expected of bootstrapClusterRoleBindings()) {
+  for (const expected of [...bootstrapClusterRoleBindings(), ...skiffClusterRoleBindings()]) {
     const existing = clusterBindings.get(expected.metadata?.name ?? '') as
       ClusterRoleBinding | undefined;
     const r = reconcileClusterRoleBinding(existing, expected);

@@ -416,7 +416,7 @@ describe('Cacher', () => {
   it('a cache started after a list serves watches from the revision of that list (from the store)', async () => {
     const { store } = await setup();
     // Objects written to the store before the cache saw them (the cache starts on first use).
-    const stale = new Cacher(store, { resourcePrefix: PREFIX });
+    const stale = new Cacher(store, { resourcePrefix: PREFIX, storeServesFrom: 1 });
     const before = await store.create(keyOf('early'), pod('early'));
     const listed = await store.list(PREFIX);
     await store.create(keyOf('between'), pod('between'));

@@ -47,6 +47,14 @@ export interface CacherOptions {
    */
   consistentReadWaitMs?: number;
   /**
+   * Watches from a revision at or after this one but older than the cache's own start are
+   * served by the underlying storage instead of failing with Compacted: set it to the store's
+   * revision when the server started, so that a cache started on first use still serves the
+   * revisions clients of this server read before it existed, while revisions from before the
+   * server's start get Compacted (410) as from upstream's cache. Default: never.
+   */
+  storeServesFrom?: number;
+  /**
    * The storage key of an object. Needed because list results and watch events carry objects,
    * not keys. Default: resourcePrefix + 'namespace/name' (or 'name' when not namespaced), the
    * Kubernetes registry layout.
@@ -116,6 +124,7 @@ export class Cacher implements Storage {
   private minWatchRV = 0;
   /** True until the history first evicts an event or the cache re-lists (see watchCached). */
   private belowListFromStore = true;
+  private readonly storeServesFrom: number;
   /** The highest revision compacted through this cacher. */
   private compactedRV = 0;
   private isReady = false;
@@ -144,6 +153,7 @@ export class Cacher implements Storage {
     this.listPageSize = opts.listPageSize ?? 10000;
     this.backoff = opts.retryBackoffMs ?? { initial: 100, max: 10000 };
     this.closeUnderlying = opts.closeUnderlying ?? false;
+    this.storeServesFrom = opts.storeServesFrom ?? Number.POSITIVE_INFINITY;
     this.history = new Ring(this.historyCapacity);
   }
 
@@ -559,11 +569,12 @@ export class Cacher implements Storage {
       yield* this.underlying.watch(key, opts);
       return;
     }
-    if (rv > 0 && rv < this.minWatchRV && this.belowListFromStore) {
+    if (rv >= this.storeServesFrom && rv < this.minWatchRV && this.belowListFromStore) {
       // Older than a cache started on first use (it begins at that moment, after the list a
-      // client took its revision from): the store still has those events unless they were
-      // compacted, in which case it answers Compacted itself. Once the cache has evicted
-      // history or re-listed, older revisions get Compacted from here, as upstream's cache.
+      // client of this server took its revision from): the store still has those events
+      // unless they were compacted, in which case it answers Compacted itself. Once the cache
+      // has evicted history or re-listed, older revisions get Compacted from here, as from
+      // upstream's cache (see CacherOptions.storeServesFrom).
       yield* this.underlying.watch(key, opts);
       return;
     }
