@@ -6,7 +6,16 @@
  * upstream's informers are: a configuration takes effect once its event arrived (well under a
  * second). On a watch failure it re-lists after a short backoff.
  */
+import { storageListPrefix } from '../api/index.ts';
+import type { Scheme } from '../api/index.ts';
 import type { Storage, StoredObject } from '../storage/index.ts';
+
+/** The storage prefix (ending in '/') of every object of a resource; throws when unknown. */
+export function resourcePrefix(scheme: Scheme, group: string, resource: string): string {
+  const info = scheme.byGroupResource({ group, resource });
+  if (info === undefined) throw new Error(`${group}/${resource} is not in the scheme`);
+  return storageListPrefix(info);
+}
 
 /** Optional callbacks of a mirror, called after its contents changed. */
 export interface MirrorListener {

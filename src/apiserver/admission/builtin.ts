@@ -20,6 +20,7 @@ import type {
   RoleBinding,
 } from 'kubernetes-types/rbac/v1.js';
 import {
+  isConflict,
   newTooManyRequestsError,
   NodeRestriction,
   PodSecurityAdmission,
@@ -47,7 +48,8 @@ import type {
   Scheme,
 } from '../../api/index.ts';
 import type { Storage, StoredObject } from '../../storage/index.ts';
-import { ResourceMirror } from '../mirror.ts';
+import { ResourceMirror, resourcePrefix } from '../mirror.ts';
+import { getIfExists } from '../registry/registry.ts';
 import type { AdmissionRequest, ResourceRegistry } from '../registry/registry.ts';
 
 export interface BuiltinAdmissionDeps {
@@ -61,16 +63,6 @@ export interface BuiltinAdmissionDeps {
 }
 
 type JsonObject = Record<string, unknown>;
-
-function prefixOf(scheme: Scheme, group: string, resource: string): string {
-  const info = scheme.byGroupResource({ group, resource });
-  if (info === undefined) throw new Error(`admission: ${group}/${resource} is not in the scheme`);
-  return `${info.storagePrefix ?? ''}/`;
-}
-
-function codeOf(err: unknown): number | undefined {
-  return (err as { status?: { code?: number } }).status?.code;
-}
 
 /** Objects of one namespace in a mirror (linear; mirrors of these kinds are small). */
 function inNamespace<T>(mirror: ResourceMirror, namespace: string): T[] {
@@ -104,21 +96,15 @@ export class BuiltinAdmission {
 
   constructor(private readonly deps: BuiltinAdmissionDeps) {
     const { storage, scheme } = deps;
-    this.limitRanges = new ResourceMirror(storage, prefixOf(scheme, '', 'limitranges'));
+    this.limitRanges = new ResourceMirror(storage, resourcePrefix(scheme, '', 'limitranges'));
     this.priorityClasses = new ResourceMirror(
       storage,
-      prefixOf(scheme, 'scheduling.k8s.io', 'priorityclasses'),
+      resourcePrefix(scheme, 'scheduling.k8s.io', 'priorityclasses'),
     );
-    this.quotas = new ResourceMirror(storage, prefixOf(scheme, '', 'resourcequotas'));
+    this.quotas = new ResourceMirror(storage, resourcePrefix(scheme, '', 'resourcequotas'));
     const read = async (resource: string, namespace: string, name: string) => {
       const registry = deps.registry('', 'v1', resource);
-      if (registry === undefined) return undefined;
-      try {
-        return await registry.get(namespace, name);
-      } catch (err) {
-        if (codeOf(err) === 404) return undefined;
-        throw err;
-      }
+      return registry === undefined ? undefined : getIfExists(registry, namespace, name);
     };
     this.nodeRestriction = new NodeRestriction({
       getPod: async (ns, name) => (await read('pods', ns, name)) as unknown as Pod | undefined,
@@ -179,11 +165,8 @@ export class BuiltinAdmission {
     if (registry === undefined) return undefined;
     const attempts = name === 'default' ? 10 : 1;
     for (let i = 0; i < attempts; i++) {
-      try {
-        return (await registry.get(namespace, name)) as unknown as ServiceAccount;
-      } catch (err) {
-        if (codeOf(err) !== 404) throw err;
-      }
+      const found = await getIfExists(registry, namespace, name);
+      if (found !== undefined) return found as unknown as ServiceAccount;
       if (i + 1 < attempts) await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
     }
     return undefined;
@@ -400,7 +383,7 @@ export class BuiltinAdmission {
           );
           this.written.set(`${namespace}/${name}`, stored as unknown as ResourceQuota);
         } catch (err) {
-          if (codeOf(err) !== 409) throw err;
+          if (!isConflict(err)) throw err;
           lost.push(name);
         }
       }

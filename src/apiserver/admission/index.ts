@@ -11,7 +11,7 @@ import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { AuthorizationAttributes, Decision, RuleResolver, Scheme } from '../../api/index.ts';
 import type { Storage, StoredObject } from '../../storage/index.ts';
 import type { AdmissionRequest, ResourceRegistry } from '../registry/registry.ts';
-import { ResourceMirror } from '../mirror.ts';
+import { ResourceMirror, resourcePrefix } from '../mirror.ts';
 import { WebhookAdmission } from './webhooks/index.ts';
 import { BuiltinAdmission } from './builtin.ts';
 import type { AdmissionAttributes, ServiceEndpoint } from './webhooks/index.ts';
@@ -40,22 +40,16 @@ export interface Admission {
   close(): Promise<void>;
 }
 
-function prefixOf(scheme: Scheme, group: string, resource: string): string {
-  const info = scheme.byGroupResource({ group, resource });
-  if (info === undefined) throw new Error(`admission: ${group}/${resource} is not in the scheme`);
-  return `${info.storagePrefix ?? ''}/`;
-}
-
 /** Starts the mirrors and returns the hooks. Requests with no webhook configured cost a length check. */
 export function newAdmission(deps: AdmissionDeps): Admission {
   const { scheme } = deps;
   const mutating = new ResourceMirror(
     deps.storage,
-    prefixOf(scheme, 'admissionregistration.k8s.io', 'mutatingwebhookconfigurations'),
+    resourcePrefix(scheme, 'admissionregistration.k8s.io', 'mutatingwebhookconfigurations'),
   );
   const validating = new ResourceMirror(
     deps.storage,
-    prefixOf(scheme, 'admissionregistration.k8s.io', 'validatingwebhookconfigurations'),
+    resourcePrefix(scheme, 'admissionregistration.k8s.io', 'validatingwebhookconfigurations'),
   );
 
   const webhooks = new WebhookAdmission({

@@ -18,6 +18,9 @@ import {
   bootstrapClusterRoles,
   bootstrapRoleBindings,
   bootstrapRoles,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
   reconcileClusterRole,
   reconcileClusterRoleBinding,
   reconcileRole,
@@ -25,7 +28,7 @@ import {
   systemPriorityClasses,
 } from '../../api/index.ts';
 import type { StoredObject } from '../../storage/index.ts';
-import type { ResourceRegistry } from '../registry/registry.ts';
+import { getIfExists, type ResourceRegistry } from '../registry/registry.ts';
 import type { MirroredRbacSource } from './rbac-source.ts';
 
 export interface RbacRegistries {
@@ -38,10 +41,6 @@ export interface RbacRegistries {
 
 const internal = { dryRun: false } as const;
 
-function codeOf(err: unknown): number | undefined {
-  return (err as { status?: { code?: number } }).status?.code;
-}
-
 async function createIgnoringExists(
   registry: ResourceRegistry,
   namespace: string,
@@ -50,7 +49,7 @@ async function createIgnoringExists(
   try {
     await registry.create(namespace, obj, internal);
   } catch (err) {
-    if (codeOf(err) !== 409) throw err;
+    if (!isAlreadyExists(err)) throw err;
   }
 }
 
@@ -159,10 +158,7 @@ export async function reconcileBootstrapPolicy(
     for (const pc of systemPriorityClasses()) {
       writes.push(
         (async () => {
-          try {
-            await priorityClasses.get('', pc.metadata?.name ?? '');
-          } catch (err) {
-            if (codeOf(err) !== 404) throw err;
+          if ((await getIfExists(priorityClasses, '', pc.metadata?.name ?? '')) === undefined) {
             await createIgnoringExists(priorityClasses, '', asStored(pc));
           }
         })(),
@@ -228,7 +224,7 @@ export class ClusterRoleAggregator {
         );
       } catch (err) {
         // A conflict means a newer version arrives through the mirror and triggers a pass.
-        if (codeOf(err) !== 409 && codeOf(err) !== 404) throw err;
+        if (!isConflict(err) && !isNotFound(err)) throw err;
       }
     }
   }

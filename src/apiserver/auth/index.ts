@@ -25,7 +25,7 @@ import type {
   TokenAuthenticator,
   TokenRequestResult,
 } from '../authn/index.ts';
-import type { ResourceRegistry } from '../registry/registry.ts';
+import { getIfExists, type ResourceRegistry } from '../registry/registry.ts';
 import { RequestAuthenticator } from './authentication.ts';
 import { AuthorizerChain } from './authorizer.ts';
 import { ClusterRoleAggregator, reconcileBootstrapPolicy } from './bootstrap.ts';
@@ -70,10 +70,6 @@ export interface Security {
   close(): Promise<void>;
 }
 
-function codeOf(err: unknown): number | undefined {
-  return (err as { status?: { code?: number } }).status?.code;
-}
-
 /** Builds the authenticator and authorizer and starts the RBAC mirrors and bootstrap. */
 export async function newSecurity(opts: SecurityOptions): Promise<Security> {
   const registry = (resource: string, group = '', version = 'v1'): ResourceRegistry => {
@@ -81,14 +77,8 @@ export async function newSecurity(opts: SecurityOptions): Promise<Security> {
     if (r === undefined) throw new Error(`security: no registry for ${group}/${resource}`);
     return r;
   };
-  const read = async (resource: string, namespace: string, name: string) => {
-    try {
-      return await registry(resource).get(namespace, name);
-    } catch (err) {
-      if (codeOf(err) === 404) return undefined;
-      throw err;
-    }
-  };
+  const read = (resource: string, namespace: string, name: string) =>
+    getIfExists(registry(resource), namespace, name);
   const lookup: ServiceAccountTokenGetter = {
     getServiceAccount: (ns, name) => read('serviceaccounts', ns, name) as never,
     getPod: (ns, name) => read('pods', ns, name) as never,

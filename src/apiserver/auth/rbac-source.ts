@@ -12,13 +12,7 @@ import type {
 } from 'kubernetes-types/rbac/v1.js';
 import type { RbacSource, Scheme } from '../../api/index.ts';
 import type { Storage, StoredObject } from '../../storage/index.ts';
-import { ResourceMirror } from '../mirror.ts';
-
-function prefixOf(scheme: Scheme, resource: string): string {
-  const info = scheme.byGroupResource({ group: 'rbac.authorization.k8s.io', resource });
-  if (info === undefined) throw new Error(`rbac: ${resource} is not in the scheme`);
-  return `${info.storagePrefix ?? ''}/`;
-}
+import { ResourceMirror, resourcePrefix } from '../mirror.ts';
 
 export class MirroredRbacSource implements RbacSource {
   private readonly roles: ResourceMirror;
@@ -48,12 +42,24 @@ export class MirroredRbacSource implements RbacSource {
         this.notify();
       },
     };
-    this.roles = new ResourceMirror(storage, prefixOf(scheme, 'roles'), notify);
-    this.clusterRoles = new ResourceMirror(storage, prefixOf(scheme, 'clusterroles'), notify);
-    this.bindings = new ResourceMirror(storage, prefixOf(scheme, 'rolebindings'), bump);
+    this.roles = new ResourceMirror(
+      storage,
+      resourcePrefix(scheme, 'rbac.authorization.k8s.io', 'roles'),
+      notify,
+    );
+    this.clusterRoles = new ResourceMirror(
+      storage,
+      resourcePrefix(scheme, 'rbac.authorization.k8s.io', 'clusterroles'),
+      notify,
+    );
+    this.bindings = new ResourceMirror(
+      storage,
+      resourcePrefix(scheme, 'rbac.authorization.k8s.io', 'rolebindings'),
+      bump,
+    );
     this.clusterBindings = new ResourceMirror(
       storage,
-      prefixOf(scheme, 'clusterrolebindings'),
+      resourcePrefix(scheme, 'rbac.authorization.k8s.io', 'clusterrolebindings'),
       bump,
     );
   }

@@ -12,9 +12,10 @@
  * state with the stored one, so a missed or repeated event is harmless. Writes are internal (no
  * user: no admission), as the namespace lifecycle's.
  */
+import { isAlreadyExists, isForbidden } from '../../api/index.ts';
 import type { Storage, StoredObject } from '../../storage/index.ts';
 import { ResourceMirror } from '../mirror.ts';
-import type { ResourceRegistry } from '../registry/registry.ts';
+import { getIfExists, type ResourceRegistry } from '../registry/registry.ts';
 
 /** Name of the ConfigMap the root CA publisher keeps in every namespace. */
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
@@ -34,10 +35,6 @@ export interface NamespaceDefaultsOptions {
   /** Pause before retrying a namespace whose sync failed. */
   retryMs?: number;
   onError?: (err: unknown, namespace: string) => void;
-}
-
-function codeOf(err: unknown): number | undefined {
-  return (err as { status?: { code?: number } }).status?.code;
 }
 
 function prefixOf(registry: ResourceRegistry): string {
@@ -124,14 +121,8 @@ export class NamespaceDefaults {
 
   /** Makes `namespace` hold its default ServiceAccount and root CA ConfigMap (if it is active). */
   async sync(namespace: string): Promise<void> {
-    let ns: StoredObject;
-    try {
-      ns = await this.opts.namespaces.get('', namespace);
-    } catch (err) {
-      if (codeOf(err) === 404) return;
-      throw err;
-    }
-    if (ns.metadata?.deletionTimestamp !== undefined) return;
+    const ns = await getIfExists(this.opts.namespaces, '', namespace);
+    if (ns === undefined || ns.metadata?.deletionTimestamp !== undefined) return;
     await this.ensure(this.opts.serviceAccounts, namespace, {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -179,18 +170,13 @@ export class NamespaceDefaults {
     fix?: (live: StoredObject) => StoredObject | undefined,
   ): Promise<void> {
     const name = desired.metadata?.name ?? '';
-    let live: StoredObject | undefined;
-    try {
-      live = await registry.get(namespace, name);
-    } catch (err) {
-      if (codeOf(err) !== 404) throw err;
-    }
+    const live = await getIfExists(registry, namespace, name);
     if (live === undefined) {
       try {
         await registry.create(namespace, desired, { dryRun: false });
       } catch (err) {
-        // Created meanwhile (409), or the namespace started terminating (403): both settle.
-        if (codeOf(err) !== 409 && codeOf(err) !== 403) throw err;
+        // Created meanwhile, or the namespace started terminating: both settle.
+        if (!isAlreadyExists(err) && !isForbidden(err)) throw err;
       }
       return;
     }

@@ -13,6 +13,8 @@
 import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
 import {
   equalsResources,
+  isConflict,
+  isNotFound,
   quotaTrackedResources,
   recalculateUsage,
   resourceListFromWire,
@@ -32,10 +34,6 @@ export interface ResourceQuotaControllerOptions {
   /** Pause before a namespace whose sync failed is tried again. */
   retryMs?: number;
   onError?: (err: unknown, namespace: string) => void;
-}
-
-function codeOf(err: unknown): number | undefined {
-  return (err as { status?: { code?: number } }).status?.code;
 }
 
 /** Whether two resource lists hold the same quantities (`1000` equals `1k`), as upstream. */
@@ -115,13 +113,13 @@ export class ResourceQuotaController {
         try {
           await this.sync(namespace);
         } catch (err) {
-          if (codeOf(err) !== 409) this.opts.onError?.(err, namespace);
+          if (!isConflict(err)) this.opts.onError?.(err, namespace);
           const timer = setTimeout(
             () => {
               this.timers.delete(timer);
               this.enqueue(namespace);
             },
-            codeOf(err) === 409 ? 10 : (this.opts.retryMs ?? 1000),
+            isConflict(err) ? 10 : (this.opts.retryMs ?? 1000),
           );
           timer.unref();
           this.timers.add(timer);
@@ -162,8 +160,8 @@ export class ResourceQuotaController {
           { dryRun: false },
         );
       } catch (err) {
-        if (codeOf(err) === 404) continue;
-        if (codeOf(err) !== 409) throw err;
+        if (isNotFound(err)) continue;
+        if (!isConflict(err)) throw err;
         conflict = err as Error;
       }
     }

@@ -458,15 +458,15 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
   if (user !== authenticated) audit?.logImpersonatedUser(user);
   const attrs = requestAttributes(user, info, path);
   if (info.isResourceRequest && (info.verb === 'list' || info.verb === 'watch')) {
-    // A list or watch of one object by field selector is authorized on that name (upstream).
-    const named = /(?:^|,)metadata\.name==?([^,]*)/.exec(params.get('fieldSelector') ?? '');
-    if (named?.[1] !== undefined && named[1] !== '') attrs.name = named[1];
     const selector = params.get('fieldSelector');
     if (selector !== null && selector !== '') {
       try {
-        // The Node authorizer scopes a kubelet's pod lists to `spec.nodeName=<itself>`.
-        (attrs as NodeAuthorizationAttributes).fieldSelector =
-          parseFieldSelector(selector).requirements();
+        const parsed = parseFieldSelector(selector);
+        // A list or watch of one object by field selector is authorized on that name
+        // (upstream); the Node authorizer scopes a kubelet's pod lists to `spec.nodeName`.
+        const name = parsed.requiresExactMatch('metadata.name');
+        if (name !== undefined && name !== '') attrs.name = name;
+        (attrs as NodeAuthorizationAttributes).fieldSelector = parsed.requirements();
       } catch {
         // A malformed selector is refused with its message when the list runs.
       }

@@ -37,6 +37,7 @@ import {
   type FieldValidationDirective,
   type TypeNode,
 } from '../../api/index.ts';
+import { isNotFound } from '../../api/index.ts';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Predicate, Storage, StoredObject, Watcher } from '../../storage/index.ts';
 import { StorageError } from '../../storage/index.ts';
@@ -285,6 +286,23 @@ export function checkObjectShape(obj: unknown, kind: string): asserts obj is Sto
 }
 
 /** Upstream's checkName: the body's name must equal the name in the URL (400 otherwise). */
+/**
+ * The object `name` (in `namespace`, '' for cluster scope) as a consistent read, or undefined
+ * when it does not exist; other failures throw. For the API server's own loops and plugins.
+ */
+export async function getIfExists(
+  registry: ResourceRegistry,
+  namespace: string,
+  name: string,
+): Promise<StoredObject | undefined> {
+  try {
+    return await registry.get(namespace, name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 export function checkNameMatchesURL(obj: StoredObject, name: string): void {
   const bodyName = obj.metadata?.name ?? '';
   if (bodyName !== name) {
