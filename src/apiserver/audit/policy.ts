@@ -3,7 +3,7 @@
  * (LoadPolicyFromBytes) and pkg/apis/audit/validation (ValidatePolicy), with upstream's
  * messages.
  */
-import { parse as parseYaml } from 'yaml';
+import { ConfigDecodeError, decodeConfigDocument, goTypeError } from '../config-file/index.ts';
 import {
   ErrorType,
   FieldError,
@@ -48,59 +48,42 @@ function invalidStrings(path: FieldPath, values: string[], detail: string): Fiel
 
 // ---- decoding ----
 
-class DecodeError extends Error {
-  override readonly name = 'DecodeError';
-}
-
-function jsonTypeName(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'object';
-  return typeof v;
-}
-
-function typeError(v: unknown, field: string, goType: string): DecodeError {
-  return new DecodeError(
-    `json: cannot unmarshal ${jsonTypeName(v)} into Go struct field ${field} of type ${goType}`,
-  );
-}
-
 /** Go's json decoding of a []string field: null is nil, anything else but strings fails. */
 function decodeStrings(v: unknown, field: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw typeError(v, field, '[]string');
-  for (const s of v) if (typeof s !== 'string') throw typeError(s, field, 'string');
+  if (!Array.isArray(v)) throw goTypeError(v, field, '[]string');
+  for (const s of v) if (typeof s !== 'string') throw goTypeError(s, field, 'string');
   return v as string[];
 }
 
 function decodeString(v: unknown, field: string, goType = 'string'): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw typeError(v, field, goType);
+  if (typeof v !== 'string') throw goTypeError(v, field, goType);
   return v;
 }
 
 function decodeBool(v: unknown, field: string): boolean | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw typeError(v, field, 'bool');
+  if (typeof v !== 'boolean') throw goTypeError(v, field, 'bool');
   return v;
 }
 
 function decodeObject(v: unknown, field: string, goType: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(v, field, goType);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw goTypeError(v, field, goType);
   return v as Record<string, unknown>;
 }
 
 function decodeStages(v: unknown, field: string): Stage[] | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw typeError(v, field, '[]v1.Stage');
-  for (const s of v) if (typeof s !== 'string') throw typeError(s, field, 'v1.Stage');
+  if (!Array.isArray(v)) throw goTypeError(v, field, '[]v1.Stage');
+  for (const s of v) if (typeof s !== 'string') throw goTypeError(s, field, 'v1.Stage');
   // Unknown stage names are kept: validation reports them as upstream does.
   return v as Stage[];
 }
 
 function decodeGroupResources(v: unknown, field: string): GroupResources[] | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw typeError(v, field, '[]v1.GroupResources');
+  if (!Array.isArray(v)) throw goTypeError(v, field, '[]v1.GroupResources');
   return v.map((item) => {
     const o = decodeObject(item, field, 'v1.GroupResources');
     const gr: GroupResources = {};
@@ -142,34 +125,19 @@ function decodeRule(v: unknown): PolicyRule {
 
 /** Decodes a Policy document as upstream's UniversalDecoder would (unknown fields ignored). */
 function decodePolicy(text: string): Policy {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new DecodeError(
-      `error converting YAML to JSON: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new DecodeError(`couldn't get version/kind; json parse error: expected a JSON object`);
-  }
-  const o = doc as Record<string, unknown>;
-  const kind = typeof o.kind === 'string' ? o.kind : '';
-  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
-  if (kind === '') throw new DecodeError(`Object 'Kind' is missing in '${text}'`);
-  if (apiVersion === '') throw new DecodeError(`Object 'apiVersion' is missing in '${text}'`);
-  if (apiVersion !== AUDIT_API_VERSION || kind !== 'Policy') {
-    throw new DecodeError(
-      `no kind ${goQuote(kind)} is registered for version ${goQuote(apiVersion)} in scheme ` +
-        `"k8s.io/apiserver/pkg/audit/scheme.go:30"`,
-    );
-  }
+  const o = decodeConfigDocument(text, {
+    apiVersion: AUDIT_API_VERSION,
+    kind: 'Policy',
+    scheme: 'k8s.io/apiserver/pkg/audit/scheme.go:30',
+  });
+  const apiVersion = AUDIT_API_VERSION;
+  const kind = 'Policy';
   const policy: Policy = { apiVersion, kind, rules: [] };
   if (o.metadata !== undefined && o.metadata !== null) {
     policy.metadata = decodeObject(o.metadata, 'Policy.metadata', 'v1.ObjectMeta');
   }
   if (o.rules !== undefined && o.rules !== null) {
-    if (!Array.isArray(o.rules)) throw typeError(o.rules, 'Policy.rules', '[]v1.PolicyRule');
+    if (!Array.isArray(o.rules)) throw goTypeError(o.rules, 'Policy.rules', '[]v1.PolicyRule');
     policy.rules = o.rules.map(decodeRule);
   }
   const omit = decodeStages(o.omitStages, 'Policy.omitStages');
@@ -286,7 +254,7 @@ export function parseAuditPolicy(text: string): Policy {
   try {
     policy = decodePolicy(text);
   } catch (err) {
-    if (err instanceof DecodeError) {
+    if (err instanceof ConfigDecodeError) {
       throw new AuditPolicyError(`failed decoding: ${err.message}`, [], { cause: err });
     }
     throw err;

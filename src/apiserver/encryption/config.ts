@@ -4,7 +4,7 @@
  * transformers (pkg/server/options/encryptionconfig/config.go), with upstream's messages.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { ConfigDecodeError, decodeConfigDocument, goTypeError } from '../config-file/index.ts';
 import {
   ErrorType,
   FieldError,
@@ -110,37 +110,20 @@ function grYAMLString(gr: GroupResource): string {
 
 // ---- decoding ----
 
-class DecodeError extends Error {
-  override readonly name = 'DecodeError';
-}
-
-function jsonTypeName(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'object';
-  return typeof v;
-}
-
-function typeError(v: unknown, field: string, goType: string): DecodeError {
-  return new DecodeError(
-    `json: cannot unmarshal ${jsonTypeName(v)} into Go struct field ${field} of type ${goType}`,
-  );
-}
-
 function asObject(v: unknown, field: string, goType: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(v, field, goType);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw goTypeError(v, field, goType);
   return v as Record<string, unknown>;
 }
 
 function asList(v: unknown, field: string, goType: string): unknown[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw typeError(v, field, goType);
+  if (!Array.isArray(v)) throw goTypeError(v, field, goType);
   return v;
 }
 
 function asString(v: unknown, field: string): string {
   if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw typeError(v, field, 'string');
+  if (typeof v !== 'string') throw goTypeError(v, field, 'string');
   return v;
 }
 
@@ -174,7 +157,7 @@ function decodeKMS(v: unknown, field: string): KMSConfiguration {
   };
   if (present(o.cachesize)) {
     if (typeof o.cachesize !== 'number' || !Number.isInteger(o.cachesize)) {
-      throw typeError(o.cachesize, `${field}.cachesize`, 'int32');
+      throw goTypeError(o.cachesize, `${field}.cachesize`, 'int32');
     }
     kms.cachesize = o.cachesize;
   } else if (apiVersion === 'v1') {
@@ -199,28 +182,13 @@ function decodeProvider(v: unknown): ProviderConfiguration {
 }
 
 function decodeConfig(text: string): EncryptionConfiguration {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new DecodeError(
-      `error converting YAML to JSON: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new DecodeError(`couldn't get version/kind; json parse error: expected a JSON object`);
-  }
-  const o = doc as Record<string, unknown>;
-  const kind = typeof o.kind === 'string' ? o.kind : '';
-  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
-  if (kind === '') throw new DecodeError(`Object 'Kind' is missing in '${text}'`);
-  if (apiVersion === '') throw new DecodeError(`Object 'apiVersion' is missing in '${text}'`);
-  if (apiVersion !== ENCRYPTION_CONFIG_API_VERSION || kind !== 'EncryptionConfiguration') {
-    throw new DecodeError(
-      `no kind ${goQuote(kind)} is registered for version ${goQuote(apiVersion)} in scheme ` +
-        `"k8s.io/apiserver/pkg/server/options/encryptionconfig/config.go:69"`,
-    );
-  }
+  const o = decodeConfigDocument(text, {
+    apiVersion: ENCRYPTION_CONFIG_API_VERSION,
+    kind: 'EncryptionConfiguration',
+    scheme: 'k8s.io/apiserver/pkg/server/options/encryptionconfig/config.go:69',
+  });
+  const apiVersion = ENCRYPTION_CONFIG_API_VERSION;
+  const kind = 'EncryptionConfiguration';
   const f = 'EncryptionConfiguration.resources';
   return {
     apiVersion,
@@ -693,7 +661,7 @@ function decodeAndValidate(text: string): EncryptionConfiguration {
   try {
     config = decodeConfig(text);
   } catch (err) {
-    if (err instanceof DecodeError)
+    if (err instanceof ConfigDecodeError)
       throw new EncryptionConfigError(err.message, [], { cause: err });
     throw err;
   }
