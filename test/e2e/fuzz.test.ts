@@ -798,6 +798,7 @@ interface KnownBug {
 
 const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 const CM = '/api/v1/namespaces/default/configmaps';
+const PODS = '/api/v1/namespaces/default/pods';
 const SVC = '/api/v1/namespaces/default/services/kubernetes';
 
 /**
@@ -854,6 +855,30 @@ const KNOWN_BUGS: KnownBug[] = [
     body: `{"metadata":{"name":"Bad_"},"data":{"a":${nested(20_000)}}}`,
   },
   { bug: 'PUT metadata not an object: 500', method: 'PUT', path: SVC, body: '{"metadata":"x"}' },
+  {
+    bug: 'unknown field nested 10000 deep in a pod: 500 Maximum call stack size exceeded (admission cloned it)',
+    method: 'POST',
+    path: PODS,
+    body: nested(10_000),
+  },
+  {
+    bug: 'pod containers as an object: 500 "(containers ?? []) is not iterable"',
+    method: 'POST',
+    path: PODS,
+    body: '{"metadata":{"name":"fuzz-c"},"spec":{"containers":{"name":"c","image":"i"}}}',
+  },
+  {
+    bug: 'a quantity that does not parse was stored (write): cpu "abc"',
+    method: 'POST',
+    path: PODS,
+    body: '{"metadata":{"name":"fuzz-q"},"spec":{"containers":[{"name":"c","image":"i","resources":{"limits":{"cpu":"abc"}}}]}}',
+  },
+  {
+    bug: 'a mistyped value nested deep in a typed field: 500 Maximum call stack size exceeded',
+    method: 'POST',
+    path: PODS,
+    body: `{"metadata":{"name":"fuzz-n"},"spec":{"nodeSelector":{"x":${nested(9_000)}},"containers":[{"name":"c","image":"i"}]}}`,
+  },
   {
     bug: 'create-on-update with metadata [] stores a nameless Endpoints (write)',
     method: 'PUT',

@@ -907,7 +907,9 @@ spec: {selector: {app: rc}, ${template('rc')}}
     assert.equal(met.stdout, 'configmap/w condition met\n');
 
     const gone = run(['wait', 'cm/w', '-n', n, '--for=delete', '--timeout=20s']);
-    await new Promise((r) => setTimeout(r, 300));
+    // kubectl exits 0 silently when the object is already gone as it starts: give it time to
+    // start watching (a loaded CI machine takes over a second to start kubectl).
+    await new Promise((r) => setTimeout(r, 2500));
     await ok(['delete', 'cm', 'w', '-n', n]);
     const deleted = await gone;
     assert.equal(deleted.code, 0, deleted.stderr);

@@ -155,6 +155,55 @@ spec:
     assert.match(dup.stderr, /AlreadyExists/);
   });
 
+  it('decodes bodies as the Go types do: type errors, dropped unknown fields, canonical quantities', async () => {
+    const pod = (extra: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: typed
+spec:
+  bogus: {deep: {er: 1}}
+  containers:
+  - name: c
+    image: busybox
+    resources:
+      limits: {cpu: 0.5, memory: 1024Mi}
+${extra}`;
+    const mistyped = await s.kubectl(['create', '-f', '-'], {
+      input: pod('  nodeSelector: {disk: true}\n'),
+    });
+    assert.notEqual(mistyped.code, 0);
+    assert.match(
+      mistyped.stderr,
+      /Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal bool into Go struct field PodSpec.spec.nodeSelector of type string/,
+    );
+    const badQuantity = await s.kubectl(['create', '-f', '-'], {
+      input: pod('  overhead: {cpu: lots}\n'),
+    });
+    assert.match(badQuantity.stderr, /quantities must match the regular expression/);
+    // --validate=false sends fieldValidation=Ignore: the unknown field is dropped, not kept.
+    await ok(['create', '--validate=false', '-f', '-'], pod(''));
+    const stored = JSON.parse(await ok(['get', 'pod', 'typed', '-o', 'json'])) as {
+      spec: Record<string, unknown> & { containers: { resources: unknown }[] };
+    };
+    assert.equal(stored.spec['bogus'], undefined);
+    assert.deepEqual(stored.spec.containers[0]?.resources, {
+      limits: { cpu: '500m', memory: '1Gi' },
+      requests: { cpu: '500m', memory: '1Gi' },
+    });
+    const patched = await s.kubectl([
+      'patch',
+      'pod',
+      'typed',
+      '-p',
+      '{"metadata":{"labels":{"a":5}}}',
+    ]);
+    assert.match(
+      patched.stderr,
+      /json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string/,
+    );
+    await ok(['delete', 'pod', 'typed', '--grace-period=0', '--force']);
+  });
+
   it('answers auth whoami and can-i (protobuf reviews on 1.32)', async () => {
     const who = await ok(['auth', 'whoami']);
     assert.match(who, /^Username\s+admin$/m);

@@ -20,6 +20,8 @@ import {
   patchStrictOutcome,
   schemaNodeForKind,
   schemaNodeForName,
+  decodeTyped,
+  dropUnknownFields,
   unknownFields,
   validateFieldValidationParam,
 } from './index.ts';
@@ -43,7 +45,7 @@ const SCHEMAS: OpenAPISchemas = {
   'io.k8s.api.apps.v1.DeploymentSpec': {
     type: 'object',
     properties: {
-      replicas: { type: 'integer' },
+      replicas: { type: 'integer', format: 'int32' },
       paused: { type: 'boolean' },
       selector: ref('io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector'),
       template: ref('io.k8s.api.core.v1.PodTemplateSpec'),
@@ -121,7 +123,10 @@ const SCHEMAS: OpenAPISchemas = {
   },
   'io.k8s.api.core.v1.ContainerPort': {
     type: 'object',
-    properties: { containerPort: { type: 'integer' }, protocol: { type: 'string' } },
+    properties: {
+      containerPort: { type: 'integer', format: 'int32' },
+      protocol: { type: 'string' },
+    },
   },
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString': {
     format: 'int-or-string',
@@ -605,6 +610,128 @@ describe('schemas', () => {
   it('unknownFields on values skips mismatched types', () => {
     assert.deepEqual(unknownFields({ spec: 'x', metadata: [1] }, deploymentShape()), []);
     assert.deepEqual(unknownFields({ a: 1 }, ANY_NODE), []);
+  });
+
+  it('dropUnknownFields removes what the Go structs would not decode, and nothing else', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const obj = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      deep,
+      metadata: {
+        name: 'a',
+        bogus: 1,
+        labels: { x: 'y' },
+        managedFields: [{ fieldsV1: { 'f:z': {} }, junk: 2 }],
+      },
+      spec: {
+        replicas: 1,
+        template: {
+          spec: { containers: [{ name: 'c', extra: true, resources: { limits: { cpu: '1' } } }] },
+        },
+        strategy: { rollingUpdate: { maxSurge: '25%', nope: 1 } },
+      },
+      status: 'mismatched type is left alone',
+    };
+    dropUnknownFields(obj, deploymentShape());
+    assert.deepEqual(obj, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'a', labels: { x: 'y' }, managedFields: [{ fieldsV1: { 'f:z': {} } }] },
+      spec: {
+        replicas: 1,
+        template: { spec: { containers: [{ name: 'c', resources: { limits: { cpu: '1' } } }] } },
+        strategy: { rollingUpdate: { maxSurge: '25%' } },
+      },
+      status: 'mismatched type is left alone',
+    });
+    const free = { a: { b: 1 } };
+    dropUnknownFields(free, ANY_NODE);
+    assert.deepEqual(free, { a: { b: 1 } });
+  });
+});
+
+describe('decode type errors (sigs.k8s.io/json UnmarshalTypeError)', () => {
+  const err = (v: unknown) => decodeTyped(v, deploymentShape());
+
+  it('names the innermost struct, the field path from the root and the Go type', () => {
+    assert.equal(
+      err({ spec: { template: { spec: { containers: { name: 'c' } } } } }),
+      'json: cannot unmarshal object into Go struct field PodSpec.spec.template.spec.containers of type []v1.Container',
+    );
+    assert.equal(
+      err({ spec: { template: { spec: { nodeSelector: { a: true } } } } }),
+      'json: cannot unmarshal bool into Go struct field PodSpec.spec.template.spec.nodeSelector of type string',
+    );
+    assert.equal(
+      err({ spec: 'x' }),
+      'json: cannot unmarshal string into Go struct field Deployment.spec of type v1.DeploymentSpec',
+    );
+    assert.equal(
+      err({ metadata: { labels: { a: 1 } } }),
+      'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
+    );
+    assert.equal(
+      err({ spec: { template: { spec: { containers: [{ ports: [{ containerPort: 'x' }] }] } } } }),
+      'json: cannot unmarshal string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32',
+    );
+  });
+
+  it('prints the literal of a number that does not fit, and checks IntOrString as int32', () => {
+    assert.equal(
+      err({ spec: { replicas: 1.5 } }),
+      'json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+    assert.equal(
+      err({ spec: { replicas: 2 ** 31 } }),
+      'json: cannot unmarshal number 2147483648 into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+    assert.equal(
+      err({ spec: { strategy: { rollingUpdate: { maxSurge: {} } } } }),
+      'json: cannot unmarshal object into Go struct field DeploymentSpec.spec.strategy.rollingUpdate.maxSurge of type int32',
+    );
+    assert.equal(err({ spec: { strategy: { rollingUpdate: { maxSurge: '25%' } } } }), undefined);
+  });
+
+  it('reports a bad quantity with its own message, accepts numbers, canonicalizes', () => {
+    const withLimit = (cpu: unknown) => ({
+      spec: { template: { spec: { containers: [{ resources: { limits: { cpu } } }] } } },
+    });
+    assert.equal(err(withLimit('1500m')), undefined);
+    const half = withLimit(0.5);
+    assert.equal(err(half), undefined);
+    assert.deepEqual(half.spec.template.spec.containers[0]?.resources.limits, { cpu: '500m' });
+    const thousand = withLimit('1000m');
+    assert.equal(err(thousand), undefined);
+    assert.deepEqual(thousand.spec.template.spec.containers[0]?.resources.limits, { cpu: '1' });
+    assert.equal(
+      err(withLimit('abc')),
+      "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+    );
+    assert.equal(
+      err(withLimit({ a: 1 })),
+      "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+    );
+  });
+
+  it('keeps the first error in document order, skips unknown fields, nulls and raw values', () => {
+    assert.equal(
+      err({ spec: { paused: 'x', replicas: 'y' } }),
+      'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.paused of type bool',
+    );
+    assert.equal(err({ spec: { replicas: null, bogus: { deep: [1] } }, status: null }), undefined);
+    assert.equal(err({ metadata: { managedFields: [{ fieldsV1: { 'f:x': 5 } }] } }), undefined);
+    assert.equal(decodeTyped({ a: 1 }, ANY_NODE), undefined);
+  });
+
+  it('survives deep nesting without using the stack', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    assert.equal(
+      err({ spec: { template: { spec: { containers: [{ ports: deep }] } } } }),
+      'json: cannot unmarshal array into Go struct field Container.spec.template.spec.containers.ports of type v1.ContainerPort',
+    );
   });
 });
 

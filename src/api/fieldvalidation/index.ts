@@ -5,7 +5,16 @@
  * directive makes of the errors (a StatusError or warnings). Pure: no I/O.
  */
 export { ANY_NODE, RAW_NODE, listNode, mapNode, structNode } from './schema-node.ts';
-export type { AnyNode, ListNode, MapNode, RawNode, SchemaNode, StructNode } from './schema-node.ts';
+export type {
+  AnyNode,
+  ListNode,
+  MapNode,
+  RawNode,
+  ScalarType,
+  SchemaNode,
+  StructNode,
+} from './schema-node.ts';
+export { decodeTyped, goTypeString } from './type-errors.ts';
 export {
   JSON_PATCH_OPS_NODE,
   MAX_STRICT_ERRORS,
@@ -19,7 +28,7 @@ export { YamlSyntaxError, parseYamlStrict, yamlUnmarshalErrorsMessage } from './
 export type { StrictYamlResult } from './strict-yaml.ts';
 export { compileSchema, schemaNodeForKind, schemaNodeForName } from './openapi-schema.ts';
 export type { GVK, OpenAPISchemas } from './openapi-schema.ts';
-export { unknownFields } from './unknown-fields.ts';
+export { dropUnknownFields, unknownFields } from './unknown-fields.ts';
 export type { UnknownFieldOrder } from './unknown-fields.ts';
 export {
   ALLOWED_FIELD_VALIDATION_VALUES,

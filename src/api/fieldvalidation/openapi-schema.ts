@@ -11,13 +11,15 @@
  * - `x-kubernetes-preserve-unknown-fields` → unknown keys are kept, not reported;
  * - `x-kubernetes-embedded-resource` → `apiVersion`, `kind`, `metadata` are known;
  * - a scalar, `x-kubernetes-int-or-string`, or an object schema with no properties
- *   (RawExtension, FieldsV1, JSON...: types with their own unmarshaler) is opaque.
+ *   (RawExtension, FieldsV1, JSON...: types with their own unmarshaler) is opaque;
+ * - named structs carry their Go type (`v1.PodSpec`) and scalars theirs (`int32`,
+ *   `resource.Quantity`...), for the decoder's type errors (./type-errors.ts).
  *
  * Compiled shapes are cached per `schemas` object (a WeakMap), so each schema is compiled once
  * for the life of the process; callers keep passing the same parsed `schemas` object.
  */
 import { ANY_NODE, RAW_NODE } from './schema-node.ts';
-import type { SchemaNode, StructNode } from './schema-node.ts';
+import type { RawNode, ScalarType, SchemaNode, StructNode } from './schema-node.ts';
 
 /** The `components.schemas` object: schema name → OpenAPI schema (parsed JSON). */
 export type OpenAPISchemas = Readonly<Record<string, unknown>>;
@@ -171,7 +173,51 @@ function withTypeMeta(node: StructNode): StructNode {
   const fields = new Map(node.fields);
   if (!fields.has('apiVersion')) fields.set('apiVersion', RAW_NODE);
   if (!fields.has('kind')) fields.set('kind', RAW_NODE);
-  return { kind: 'struct', fields, preserveUnknown: node.preserveUnknown };
+  return {
+    kind: 'struct',
+    fields,
+    preserveUnknown: node.preserveUnknown,
+    ...(node.goType === undefined ? {} : { goType: node.goType }),
+  };
+}
+
+/** Shared scalar nodes, one per Go type. */
+const SCALARS = new Map<ScalarType, RawNode>();
+
+function scalarNode(scalar: ScalarType): RawNode {
+  let node = SCALARS.get(scalar);
+  if (node === undefined) {
+    node = Object.freeze({ kind: 'raw', scalar });
+    SCALARS.set(scalar, node);
+  }
+  return node;
+}
+
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+
+/** The Go type a scalar schema decodes into; undefined for objects and untyped schemas. */
+function scalarOf(schema: Record<string, unknown>): ScalarType | undefined {
+  if (schema['x-kubernetes-int-or-string'] === true) return 'int-or-string';
+  switch (schema.type) {
+    case 'string':
+      return schema.format === 'byte' ? '[]uint8' : 'string';
+    case 'boolean':
+      return 'bool';
+    case 'integer':
+      return schema.format === 'int32' ? 'int32' : 'int64';
+    case 'number':
+      return 'float64';
+    default:
+      return undefined;
+  }
+}
+
+/** `io.k8s.api.core.v1.PodSpec` → `v1.PodSpec` (package and type, as Go prints a type). */
+function goTypeOfName(name: string): string {
+  const parts = name.split('.');
+  return parts.length < 2
+    ? name
+    : `${parts[parts.length - 2] ?? ''}.${parts[parts.length - 1] ?? ''}`;
 }
 
 function compileNamed(schemas: OpenAPISchemas, cache: Cache, name: string): SchemaNode {
@@ -187,8 +233,13 @@ function compileNamed(schemas: OpenAPISchemas, cache: Cache, name: string): Sche
     cache.byName.set(name, empty);
     return empty;
   }
+  if (name === QUANTITY) {
+    const node = scalarNode('quantity');
+    cache.byName.set(name, node);
+    return node;
+  }
   // Containers are registered before their children compile, so self-references resolve.
-  const shell = shellFor(schema);
+  const shell = shellFor(schema, goTypeOfName(name));
   if (shell === undefined) {
     const node = compile(schemas, cache, schema);
     cache.byName.set(name, node);
@@ -204,13 +255,17 @@ function compileNamed(schemas: OpenAPISchemas, cache: Cache, name: string): Sche
   return shell;
 }
 
-/** An empty container node of the right kind for `schema`, or undefined for leaves/refs. */
-function shellFor(schema: Record<string, unknown>): SchemaNode | undefined {
+/**
+ * An empty container node of the right kind for `schema`, or undefined for leaves/refs.
+ * `goType` names a struct compiled from a named (built-in) schema.
+ */
+function shellFor(schema: Record<string, unknown>, goType?: string): SchemaNode | undefined {
   if (isRecord(schema.properties)) {
     return {
       kind: 'struct',
       fields: new Map(),
       preserveUnknown: schema['x-kubernetes-preserve-unknown-fields'] === true,
+      ...(goType === undefined ? {} : { goType }),
     };
   }
   if (schema.additionalProperties !== undefined && schema.additionalProperties !== false) {
@@ -261,7 +316,8 @@ function compile(schemas: OpenAPISchemas, cache: Cache, schema: unknown): Schema
   if (!isRecord(schema)) return schema === true ? ANY_NODE : RAW_NODE;
   const ref = refName(schema);
   if (ref !== undefined) return compileNamed(schemas, cache, ref);
-  if (schema['x-kubernetes-int-or-string'] === true) return RAW_NODE;
+  const scalar = scalarOf(schema);
+  if (scalar !== undefined) return scalarNode(scalar);
   const shell = shellFor(schema);
   if (shell === undefined) {
     // An object with no declared structure: opaque for built-ins (custom unmarshalers), but a

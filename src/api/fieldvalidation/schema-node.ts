@@ -15,6 +15,8 @@ export interface StructNode {
    * decode as `any` (duplicates still reported).
    */
   readonly preserveUnknown: boolean;
+  /** The Go type of a built-in struct (`v1.PodSpec`); undefined for a CRD's (unstructured) object. */
+  readonly goType?: string;
 }
 
 /** A Go map (`additionalProperties`): any key is allowed, values share one shape. */
@@ -35,11 +37,21 @@ export interface AnyNode {
 }
 
 /**
+ * How a built-in scalar decodes (its Go type): what JSON values it accepts. `quantity` and
+ * `int-or-string` are types with their own unmarshaler (resource.Quantity, intstr.IntOrString).
+ */
+export type ScalarType =
+  'string' | '[]uint8' | 'bool' | 'int32' | 'int64' | 'float64' | 'quantity' | 'int-or-string';
+
+/**
  * A scalar, or a type with its own JSON unmarshaler (RawExtension, FieldsV1, IntOrString,
- * Quantity, Time, apiextensions JSON...): nothing inside is checked.
+ * Quantity, Time, apiextensions JSON...): nothing inside is checked for unknown fields.
+ * `scalar` is set for a built-in type's scalar: then the value's JSON type is checked as Go's
+ * decoder checks it (see ./type-errors.ts); unset, anything decodes.
  */
 export interface RawNode {
   readonly kind: 'raw';
+  readonly scalar?: ScalarType;
 }
 
 /** The decoding shape of one value. */

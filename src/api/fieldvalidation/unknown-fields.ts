@@ -50,11 +50,21 @@ export function unknownFields(
   return out;
 }
 
+/**
+ * Removes, in place, every field of `value` that `shape` does not declare, as decoding into
+ * upstream's Go structs drops them (whatever the fieldValidation directive: it only decides
+ * whether they are also reported). Values whose type does not match the shape are left alone.
+ */
+export function dropUnknownFields(value: unknown, shape: SchemaNode): void {
+  collect(value, shape, [], undefined, false);
+}
+
+/** Walks `value` as `node`: records unknown field paths in `out`, or deletes them when `out` is undefined. */
 function collect(
   value: unknown,
   node: SchemaNode,
   stack: (string | number)[],
-  out: string[],
+  out: string[] | undefined,
   sortKeys: boolean,
 ): void {
   if (value === null || typeof value !== 'object' || node.kind === 'raw' || node.kind === 'any') {
@@ -82,7 +92,9 @@ function collect(
     } else {
       child = node.fields.get(key);
       if (child === undefined) {
-        if (!node.preserveUnknown) out.push(joinPath(stack, key));
+        if (node.preserveUnknown) continue;
+        if (out === undefined) Reflect.deleteProperty(obj, key);
+        else out.push(joinPath(stack, key));
         continue;
       }
     }

@@ -31,6 +31,8 @@ import {
   parseJsonStrict,
   patchStrictOutcome,
   toLatin1HeaderValue,
+  decodeTyped,
+  dropUnknownFields,
   unknownFields,
   validateFieldManager,
   validateFieldValidationParam,
@@ -41,7 +43,14 @@ import {
   type StrictBody,
   type StrictIssues,
 } from '../../api/index.ts';
-import { forbiddenError, invalid, newPath, parseFieldSelector, required } from '../../api/index.ts';
+import {
+  forbiddenError,
+  goQuote,
+  invalid,
+  newPath,
+  parseFieldSelector,
+  required,
+} from '../../api/index.ts';
 import type {
   AuthorizationAttributes,
   NodeAuthorizationAttributes,
@@ -981,7 +990,11 @@ async function handleResource(
       },
     };
   };
-  /** Decodes a create/update body with `fieldValidation` (default Warn) as upstream. */
+  /**
+   * Decodes a create/update body with `fieldValidation` (default Warn) as upstream: type
+   * errors, unknown fields dropped (and reported), quantities canonical. A scale
+   * subresource's body is an autoscaling/v1 Scale.
+   */
   const decodeChecked = (
     body: Buffer,
     optionsKind: 'CreateOptions' | 'UpdateOptions',
@@ -990,8 +1003,24 @@ async function handleResource(
     const bad = validateFieldValidationParam(raw, optionsKind);
     if (bad !== undefined) throw bad;
     const directive = fieldValidationDirective(raw);
-    const shape = directive === 'Ignore' ? undefined : deps.schemaNode?.(r);
-    const { object, issues } = decodeBodyStrict(deps, req.headers['content-type'], body, shape);
+    const bodyKind =
+      sub === 'scale' ? { ...r, group: 'autoscaling', version: 'v1', kind: 'Scale' } : r;
+    const shape = deps.schemaNode?.(bodyKind);
+    const { object, issues } = decodeBodyStrict(
+      deps,
+      req.headers['content-type'],
+      body,
+      directive === 'Ignore' ? undefined : shape,
+    );
+    const typeError = shape === undefined ? undefined : decodeTyped(object, shape);
+    if (typeError !== undefined) {
+      const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
+      const kind =
+        typeof object.kind === 'string' && object.kind !== '' ? object.kind : bodyKind.kind;
+      throw newBadRequest(
+        `${kind} in version ${goQuote(apiVersion.slice(apiVersion.indexOf('/') + 1) || bodyKind.version)} cannot be handled as a ${bodyKind.kind}: ${typeError}`,
+      );
+    }
     if (issues !== undefined) {
       const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
       const outcome = decodeStrictOutcome(
@@ -999,13 +1028,15 @@ async function handleResource(
         issues,
         {
           version: apiVersion.slice(apiVersion.indexOf('/') + 1),
-          kind: typeof object.kind === 'string' ? object.kind : r.kind,
+          kind: typeof object.kind === 'string' ? object.kind : bodyKind.kind,
         },
-        r.kind,
+        bodyKind.kind,
       );
       if (outcome.error !== undefined) throw outcome.error;
       for (const w of outcome.warnings) warn(w);
     }
+    // Reported or not, unknown fields are dropped, as decoding into the Go types drops them.
+    if (shape !== undefined) dropUnknownFields(object, shape);
     return object;
   };
   const sub = info.subresource;
@@ -1174,20 +1205,37 @@ async function handleResource(
       const badFv = validateFieldValidationParam(rawFv, 'PatchOptions');
       if (badFv !== undefined) throw badFv;
       const directive = fieldValidationDirective(rawFv);
-      const shape = directive === 'Ignore' ? undefined : deps.schemaNode?.(r);
+      const shape = deps.schemaNode?.(r);
       const obj = await registry.patch(ns, info.name, type, body, sub, {
         ...writeOpts(dryRun, 'PatchOptions'),
         ...(shape === undefined
           ? {}
           : {
               checkPatched: (patched: StoredObject) => {
-                const outcome = patchStrictOutcome(
-                  directive,
-                  patchIssues(type, body, patched, shape),
-                  type === 'strategic' ? goFormatValue(patchMapOf(body)) : JSON.stringify(patched),
-                );
-                if (outcome.error !== undefined) throw outcome.error;
-                for (const w of outcome.warnings) warn(w);
+                const typeError = decodeTyped(patched, shape);
+                if (typeError !== undefined) {
+                  throw newInvalid({ group: '', kind: '' }, '', [
+                    invalid(
+                      newPath('patch'),
+                      type === 'strategic'
+                        ? goFormatValue(patchMapOf(body))
+                        : JSON.stringify(patched),
+                      typeError,
+                    ),
+                  ]);
+                }
+                if (directive !== 'Ignore') {
+                  const outcome = patchStrictOutcome(
+                    directive,
+                    patchIssues(type, body, patched, shape),
+                    type === 'strategic'
+                      ? goFormatValue(patchMapOf(body))
+                      : JSON.stringify(patched),
+                  );
+                  if (outcome.error !== undefined) throw outcome.error;
+                  for (const w of outcome.warnings) warn(w);
+                }
+                dropUnknownFields(patched, shape);
               },
             }),
       });
