@@ -15,6 +15,7 @@ import type { Command } from 'commander';
 import type { Secret, SecretList } from 'kubernetes-types/core/v1.js';
 import type { BootstrapTokenInfo, BootstrapTokenSpec } from '../apiserver/authn/index.ts';
 import type { CommandIo } from './server.ts';
+import type { RestConfig } from '../client/rest/kubeconfig.ts';
 
 /** kubeadm's default TTL. */
 export const DEFAULT_TOKEN_TTL = '24h';
@@ -219,17 +220,8 @@ export function tokenSpecFromFlags(
 // Kubeconfig
 
 /** Where and how to reach the API server, read from a kubeconfig. */
-export interface ApiTarget {
-  /** `https://host:port` (no trailing slash). */
-  server: string;
-  /** PEM (or DER) CA bundle; undefined: the system's roots. */
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  /** Bearer token. */
-  token?: string;
-  insecureSkipTlsVerify?: boolean;
-}
+/** Where and how to reach the API server (the client library's RestConfig). */
+export type ApiTarget = RestConfig;
 
 /** A kubeconfig problem or an API error the user must act on; the message is one line. */
 export class TokenCommandError extends Error {
@@ -242,71 +234,19 @@ const asDoc = (v: unknown): Doc | undefined =>
 const asString = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : undefined;
 
-/** The entry `name` of a kubeconfig list (`clusters`, `users`, `contexts`), or the first one. */
-function namedEntry(doc: Doc, list: string, field: string, name: string | undefined): Doc {
-  const items = Array.isArray(doc[list]) ? (doc[list] as unknown[]) : [];
-  const found =
-    name === undefined ? items[0] : items.find((item) => asDoc(item)?.['name'] === name);
-  const entry = asDoc(asDoc(found)?.[field]);
-  if (entry === undefined) {
-    throw new TokenCommandError(
-      name === undefined ? `no ${list} entry` : `no ${list} entry named ${JSON.stringify(name)}`,
-    );
-  }
-  return entry;
-}
-
 /**
- * Reads the server, CA and credentials of the current context (or of the first cluster and
- * user when there is no current-context) from kubeconfig YAML. `*-data` fields are base64;
- * file fields are read relative to `baseDir`. Throws TokenCommandError for a kubeconfig
- * without a server or with an unreadable file.
+ * Reads the server, CA and credentials of the current context (see the client library's
+ * restConfigFromKubeconfig); its errors become TokenCommandErrors with the same message.
  */
 export async function apiTargetFromKubeconfig(text: string, baseDir: string): Promise<ApiTarget> {
-  const { parse } = await import('yaml');
-  const doc = asDoc(parse(text) as unknown);
-  if (doc === undefined) throw new TokenCommandError('not a kubeconfig (expected a YAML mapping)');
-  const contextName = asString(doc['current-context']);
-  let clusterName: string | undefined;
-  let userName: string | undefined;
-  if (contextName !== undefined) {
-    const ctx = namedEntry(doc, 'contexts', 'context', contextName);
-    clusterName = asString(ctx['cluster']);
-    userName = asString(ctx['user']);
+  const { KubeconfigError, restConfigFromKubeconfig } =
+    await import('../client/rest/kubeconfig.ts');
+  try {
+    return await restConfigFromKubeconfig(text, baseDir);
+  } catch (err) {
+    if (err instanceof KubeconfigError) throw new TokenCommandError(err.message, { cause: err });
+    throw err;
   }
-  const cluster = namedEntry(doc, 'clusters', 'cluster', clusterName);
-  const usersPresent = Array.isArray(doc['users']) && (doc['users'] as unknown[]).length > 0;
-  const user =
-    usersPresent || userName !== undefined ? namedEntry(doc, 'users', 'user', userName) : {};
-  const server = asString(cluster['server']);
-  if (server === undefined) throw new TokenCommandError('the cluster entry has no server');
-  const load = async (data: unknown, file: unknown): Promise<Buffer | undefined> => {
-    const d = asString(data);
-    if (d !== undefined) return Buffer.from(d, 'base64');
-    const f = asString(file);
-    if (f === undefined) return undefined;
-    const path = resolvePath(baseDir, f);
-    try {
-      return await readFile(path);
-    } catch (err) {
-      throw new TokenCommandError(`cannot read ${path}: ${errorText(err)}`, { cause: err });
-    }
-  };
-  const target: ApiTarget = { server: server.replace(/\/+$/, '') };
-  const ca = await load(cluster['certificate-authority-data'], cluster['certificate-authority']);
-  if (ca !== undefined) target.ca = ca;
-  const cert = await load(user['client-certificate-data'], user['client-certificate']);
-  if (cert !== undefined) target.cert = cert;
-  const key = await load(user['client-key-data'], user['client-key']);
-  if (key !== undefined) target.key = key;
-  let token = asString(user['token']);
-  const tokenFile = asString(user['tokenFile']);
-  if (token === undefined && tokenFile !== undefined) {
-    token = (await load(undefined, tokenFile))?.toString('utf8').trim();
-  }
-  if (token !== undefined) target.token = token;
-  if (cluster['insecure-skip-tls-verify'] === true) target.insecureSkipTlsVerify = true;
-  return target;
 }
 
 /**
