@@ -7,3 +7,6 @@ export * from './types.ts';
 export * from './clientset.ts';
 export * from './informers/index.ts';
 export * from './rest/index.ts';
+export * from './workqueue/index.ts';
+export * from './events/index.ts';
+export * from './leaderelection/index.ts';

@@ -298,26 +298,52 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
     generated.push('serving');
   }
 
-  const storedAdmin = {
-    certPem: await readOptional(pkiPath(dataDir, 'adminCert')),
-    keyPem: await readOptional(pkiPath(dataDir, 'adminKey')),
-  };
-  let admin: CertificateKeyPair;
-  if (leafUsable(storedAdmin, ca.certPem, now) && isAdmin(storedAdmin.certPem)) {
-    admin = storedAdmin;
-    await keepKeyPrivate(pkiPath(dataDir, 'adminKey'));
-  } else {
-    admin = issueCertificate(ca, {
-      commonName: 'admin',
-      organizations: ['system:masters'],
-      usages: ['client'],
-      validDays: LEAF_DAYS,
-      now,
-    });
-    await writePair(dataDir, admin, 'adminCert', 'adminKey');
-    generated.push('admin');
+  const admin = await ensureClientCertificate(dataDir, ca, 'admin', {
+    commonName: 'admin',
+    organizations: ['system:masters'],
+    now,
+  });
+  if (admin.generated) generated.push('admin');
+  return { ca, serving, admin: admin.pair, generated };
+}
+
+/**
+ * A client certificate of the cluster CA kept in DIR/pki/<file>.crt and .key (the admin's, and
+ * each component's identity: `system:kube-controller-manager`, `system:kube-scheduler`, ...):
+ * reused while usable (see leafUsable) and naming the same user and groups, else issued anew.
+ */
+export async function ensureClientCertificate(
+  dataDir: string,
+  ca: CertificateAuthority,
+  file: string,
+  who: { commonName: string; organizations?: readonly string[]; now?: Date },
+): Promise<{ pair: CertificateKeyPair; generated: boolean }> {
+  const now = who.now ?? new Date();
+  const certPath = join(dataDir, 'pki', `${file}.crt`);
+  const keyPath = join(dataDir, 'pki', `${file}.key`);
+  const stored = { certPem: await readOptional(certPath), keyPem: await readOptional(keyPath) };
+  const orgs = [...(who.organizations ?? [])].sort();
+  if (leafUsable(stored, ca.certPem, now)) {
+    const info = readCertificate(stored.certPem);
+    if (
+      info.commonName === who.commonName &&
+      JSON.stringify([...info.organizations].sort()) === JSON.stringify(orgs) &&
+      info.usages.includes('client')
+    ) {
+      await keepKeyPrivate(keyPath);
+      return { pair: stored, generated: false };
+    }
   }
-  return { ca, serving, admin, generated };
+  const pair = issueCertificate(ca, {
+    commonName: who.commonName,
+    organizations: orgs,
+    usages: ['client'],
+    validDays: LEAF_DAYS,
+    now,
+  });
+  await writeFileAtomic(keyPath, pair.keyPem, 0o600);
+  await writeFileAtomic(certPath, pair.certPem, 0o644);
+  return { pair, generated: true };
 }
 
 function checkCa(ca: CertificateAuthority, path: string, now: Date): void {
@@ -342,13 +368,4 @@ function hasSans(certPem: string, want: ServingSans): boolean {
   const dns = new Set(info.dnsNames.map((n) => n.toLowerCase()));
   const ips = new Set(info.ipAddresses);
   return want.dnsNames.every((n) => dns.has(n)) && want.ipAddresses.every((ip) => ips.has(ip));
-}
-
-function isAdmin(certPem: string): boolean {
-  const info = readCertificate(certPem);
-  return (
-    info.commonName === 'admin' &&
-    info.organizations.includes('system:masters') &&
-    info.usages.includes('client')
-  );
 }

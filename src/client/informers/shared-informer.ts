@@ -159,7 +159,16 @@ export class SharedInformer<T extends KubeObject> implements Informer<T> {
           ? {}
           : { fieldSelector: this.opts.fieldSelector }),
       });
-      items.push(...page.items);
+      // List items come without apiVersion/kind (as upstream); event recorders and
+      // owner references need them, as watch events have them.
+      const kind = page.kind?.endsWith('List') === true ? page.kind.slice(0, -4) : undefined;
+      for (const item of page.items) {
+        if (kind !== undefined && item.kind === undefined) {
+          item.kind = kind;
+          if (page.apiVersion !== undefined) item.apiVersion = page.apiVersion;
+        }
+        items.push(item);
+      }
       rv = page.metadata.resourceVersion ?? rv;
       cont = page.metadata.continue === '' ? undefined : page.metadata.continue;
     } while (cont !== undefined);
