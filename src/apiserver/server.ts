@@ -3,6 +3,7 @@
  * authentication, one generic registry per built-in resource over one Storage, bootstrap
  * namespaces, and graceful shutdown (stop accepting, end watches, finish in-flight requests).
  */
+import { setMaxListeners } from 'node:events';
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -50,6 +51,13 @@ import { strategyFor } from './registry/strategy.ts';
 
 export interface ApiServerOptions {
   storage: Storage;
+  /**
+   * Run the namespace loops inside the API server (default true): deleting a terminating
+   * namespace's content, and the default ServiceAccount and `kube-root-ca.crt` per namespace.
+   * False when a controller-manager runs its namespace, serviceaccount and root-ca-cert-publisher
+   * controllers instead (as upstream, where the API server does neither).
+   */
+  namespaceControllers?: boolean;
   /** Address to listen on, e.g. '127.0.0.1' or '0.0.0.0'. */
   bindAddress: string;
   /** Port; 0 picks a free one (see the returned url). */
@@ -501,7 +509,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
   // Awaited before the server reports ready; no unhandled rejection meanwhile.
   securityStarted.catch(() => undefined);
-  if (namespaces !== undefined) {
+  const ownLoops = opts.namespaceControllers !== false;
+  if (namespaces !== undefined && ownLoops) {
     lifecycle = new NamespaceLifecycle({
       namespaces,
       namespaced: [...registries.values()].filter(
@@ -528,7 +537,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const serviceAccounts = registries.get(registryKey('', 'v1', 'serviceaccounts'));
   const configMaps = registries.get(registryKey('', 'v1', 'configmaps'));
   const namespaceDefaults =
-    namespaces === undefined || serviceAccounts === undefined || configMaps === undefined
+    !ownLoops ||
+    namespaces === undefined ||
+    serviceAccounts === undefined ||
+    configMaps === undefined
       ? undefined
       : new NamespaceDefaults({
           storage: opts.storage,
@@ -547,6 +559,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   }
 
   const shutdown = new AbortController();
+  // Every open watch listens for the shutdown: many listeners are expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
   let port = opts.port;
   const handler = createHandler(
     {

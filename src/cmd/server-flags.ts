@@ -24,6 +24,34 @@ export interface ServerFlags {
   /** Audit policy file and log file (upstream --audit-policy-file, --audit-log-path). */
   auditPolicyFile?: string | undefined;
   auditLogPath?: string | undefined;
+  /** Do not run the controller-manager in this process (present only when set). */
+  disableControllerManager?: boolean;
+  /** Do not run the scheduler in this process (present only when set). */
+  disableScheduler?: boolean;
+  /** Simulated nodes to run in this process (`--simulated-nodes N`; absent: none). */
+  simulatedNodes?: number;
+}
+
+/** Why `value` is not a node count, or undefined when it is one (0-50000). */
+export function nodeCountError(value: string): string | undefined {
+  return !/^\d+$/.test(value) || Number(value) > 50_000
+    ? 'must be a number of nodes from 0 to 50000.'
+    : undefined;
+}
+
+/** The boolean and numeric component flags, present only when given. */
+export function componentFlags(values: {
+  disableControllerManager?: unknown;
+  disableScheduler?: unknown;
+  simulatedNodes?: unknown;
+}): Pick<ServerFlags, 'disableControllerManager' | 'disableScheduler' | 'simulatedNodes'> {
+  return {
+    ...(values.disableControllerManager === true ? { disableControllerManager: true } : {}),
+    ...(values.disableScheduler === true ? { disableScheduler: true } : {}),
+    ...(values.simulatedNodes === undefined
+      ? {}
+      : { simulatedNodes: Number(values.simulatedNodes) }),
+  };
 }
 
 /** The entries of `flags` that are set (optional flags stay absent, not undefined). */
@@ -81,6 +109,9 @@ export function parseServerCommandLine(
         'encryption-provider-config': { type: 'string' },
         'audit-policy-file': { type: 'string' },
         'audit-log-path': { type: 'string' },
+        'disable-controller-manager': { type: 'boolean' },
+        'disable-scheduler': { type: 'boolean' },
+        'simulated-nodes': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -92,7 +123,12 @@ export function parseServerCommandLine(
     typeof v === 'string' ? v : undefined;
   const port = str(values['port']) ?? String(DEFAULT_PORT);
   const bindAddress = str(values['bind-address']) ?? DEFAULT_BIND_ADDRESS;
-  if (portError(port) !== undefined || bindAddressError(bindAddress) !== undefined)
+  const nodes = str(values['simulated-nodes']);
+  if (
+    portError(port) !== undefined ||
+    bindAddressError(bindAddress) !== undefined ||
+    (nodes !== undefined && nodeCountError(nodes) !== undefined)
+  )
     return undefined;
   return {
     verb,
@@ -106,6 +142,11 @@ export function parseServerCommandLine(
         encryptionProviderConfig: str(values['encryption-provider-config']),
         auditPolicyFile: str(values['audit-policy-file']),
         auditLogPath: str(values['audit-log-path']),
+      }),
+      ...componentFlags({
+        disableControllerManager: values['disable-controller-manager'],
+        disableScheduler: values['disable-scheduler'],
+        simulatedNodes: nodes,
       }),
     },
   };

@@ -8,6 +8,8 @@ import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_PORT,
   bindAddressError,
+  componentFlags,
+  nodeCountError,
   portError,
   type ServerFlags,
   optional,
@@ -15,6 +17,12 @@ import {
 
 function parsePort(value: string): number {
   const err = portError(value);
+  if (err !== undefined) throw new InvalidArgumentError(err);
+  return Number(value);
+}
+
+function parseNodeCount(value: string): number {
+  const err = nodeCountError(value);
   if (err !== undefined) throw new InvalidArgumentError(err);
   return Number(value);
 }
@@ -65,6 +73,18 @@ export function addServerOptions(cmd: Command): Command {
     .addOption(new Option('--audit-policy-file <file>', 'audit Policy (audit.k8s.io/v1)'))
     .addOption(
       new Option('--audit-log-path <file>', 'audit log, JSON lines (default: DIR/audit.log)'),
+    )
+    .addOption(
+      new Option(
+        '--disable-controller-manager',
+        'do not run the controller-manager in this process',
+      ),
+    )
+    .addOption(new Option('--disable-scheduler', 'do not run the scheduler in this process'))
+    .addOption(
+      new Option('--simulated-nodes <n>', 'run N simulated nodes in this process').argParser(
+        parseNodeCount,
+      ),
     );
 }
 
@@ -88,5 +108,6 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
       auditPolicyFile: str(opts['auditPolicyFile'], 'audit-policy-file'),
       auditLogPath: str(opts['auditLogPath'], 'audit-log-path'),
     }),
+    ...componentFlags(opts),
   };
 }

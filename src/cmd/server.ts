@@ -18,6 +18,7 @@ import { saveCodeCacheSoon } from './code-cache.ts';
 import { DataDirError, ensurePki, prepareDataDir, resolveDataDir } from './data-dir.ts';
 import { serverUrlFor, writeAdminKubeconfig } from './kubeconfig.ts';
 import type { ServerFlags } from './server-flags.ts';
+import type { RunningComponents } from './components.ts';
 
 /** Where the command writes: stdout for what the user needs, stderr for errors. */
 export interface CommandIo {
@@ -103,6 +104,7 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
 
   let storage: Storage | undefined;
   let server: { close(): Promise<void> } | undefined;
+  let components: RunningComponents | undefined;
   try {
     const dataDir = resolveDataDir(flags.dataDir);
     await prepareDataDir(dataDir);
@@ -139,6 +141,8 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
       port: flags.port,
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
       serviceAccountKeyDir: join(dataDir, 'pki'),
+      // The controller-manager's namespace controllers replace the API server's own loops.
+      namespaceControllers: flags.disableControllerManager === true,
       ...(flags.tokenAuthFile === undefined ? {} : { tokenAuthFile: flags.tokenAuthFile }),
       ...(flags.auditPolicyFile === undefined
         ? {}
@@ -162,6 +166,17 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
     io.out(`Kubeconfig written to ${kubeconfig}`);
     io.out(`  export KUBECONFIG=${kubeconfig}`);
     saveCodeCacheSoon();
+    const { startComponents } = await import('./components.ts');
+    components = startComponents({
+      flags,
+      dataDir,
+      server: url,
+      ca: pki.ca,
+      admin: pki.admin,
+      warn: (message) => {
+        io.err(`skiff ${opts.verb}: ${message}`);
+      },
+    });
 
     if (!stopped()) await once(stop.signal, 'abort');
     return 0;
@@ -176,6 +191,8 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     opts.signal?.removeEventListener('abort', onAbort);
+    // Components first: they are the API server's clients.
+    await components?.stop();
     await shutdown(server, storage, io, opts.verb);
   }
 }

@@ -946,7 +946,8 @@ describe('fuzz: hostile requests against skiff server', () => {
   let client: ApiClient;
   let endpoints: Endpoint[];
   before(async () => {
-    s = await startSkiffServer();
+    // The API server alone: controllers would write in the background.
+    s = await startSkiffServer(['--disable-controller-manager']);
     client = apiClient(s.kubeconfig, CONCURRENCY);
     endpoints = await discover(client);
   });
@@ -1041,7 +1042,8 @@ describe('fuzz: regressions (requests that once got a 5xx or changed the store)'
   let s: SkiffServer;
   let client: ApiClient;
   before(async () => {
-    s = await startSkiffServer();
+    // The API server alone: controllers would write in the background.
+    s = await startSkiffServer(['--disable-controller-manager']);
     client = apiClient(s.kubeconfig, 4);
   });
   after(async () => {

@@ -302,6 +302,10 @@ describe('helm against skiff server', () => {
     );
     assert.equal(await replicas('tpl', 'tpl-mychart'), '4');
     await ok(['delete', '-n', 'tpl', '-f', '-'], again);
+    // The deployment's pods go in the background (garbage collector).
+    for (let i = 0; i < 150 && (await names(['get', 'pods', '-n', 'tpl'])).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
     assert.deepEqual(await names(['get', 'deploy,svc,sa,pods', '-n', 'tpl']), []);
   });
 });

@@ -414,9 +414,11 @@ spec:
       del,
       'configmap "m1" deleted\nservice "svc" deleted\ndeployment.apps "m" deleted\n',
     );
-    assert.equal(
-      await ok(['get', 'all,cm', '-n', n, '-o', 'name']),
-      'configmap/kube-root-ca.crt\n',
+    // The deployment's ReplicaSet and pods go in the background (garbage collector).
+    await until(
+      async () =>
+        (await ok(['get', 'all,cm', '-n', n, '-o', 'name'])) === 'configmap/kube-root-ca.crt\n',
+      30_000,
     );
   });
 
@@ -821,17 +823,22 @@ ${
     }
   });
 
-  it(
-    'delete --cascade=foreground|orphan waits until the object is gone (garbage collector, issue 6)',
-    { skip: 'belongs to a later issue' },
-    async () => {
-      const n = await ns('cascade-wait');
-      await ok(['create', 'deployment', 'fg', '-n', n, '--image=nginx']);
-      await ok(['delete', 'deploy', 'fg', '-n', n, '--cascade=foreground', '--timeout=10s']);
-      await ok(['create', 'deployment', 'or', '-n', n, '--image=nginx']);
-      await ok(['delete', 'deploy', 'or', '-n', n, '--cascade=orphan', '--timeout=10s']);
-    },
-  );
+  it('delete --cascade=foreground|orphan waits until the object is gone (garbage collector)', async () => {
+    const n = await ns('cascade-wait');
+    const replicaSets = async (): Promise<string> =>
+      ok(['get', 'rs', '-n', n, '-o', 'jsonpath={.items[*].metadata.ownerReferences[*].name}']);
+    await ok(['create', 'deployment', 'fg', '-n', n, '--image=nginx']);
+    await until(async () => (await replicaSets()) === 'fg', 20_000);
+    // Foreground: kubectl waits until the deployment is gone, after its ReplicaSet and pods.
+    await ok(['delete', 'deploy', 'fg', '-n', n, '--cascade=foreground', '--timeout=20s']);
+    assert.equal(await ok(['get', 'rs,pods', '-n', n, '-o', 'name']), '');
+    await ok(['create', 'deployment', 'or', '-n', n, '--image=nginx']);
+    await until(async () => (await replicaSets()) === 'or', 20_000);
+    // Orphan: the ReplicaSet stays, without its owner reference.
+    await ok(['delete', 'deploy', 'or', '-n', n, '--cascade=orphan', '--timeout=20s']);
+    assert.match(await ok(['get', 'rs', '-n', n, '-o', 'name']), /^replicaset\.apps\/or-/);
+    assert.equal(await replicaSets(), '');
+  });
 
   it('scales deployments, replica sets, stateful sets and replication controllers', async () => {
     const n = await ns('scaling');
@@ -1005,7 +1012,16 @@ spec: {selector: {app: rc}, ${template('rc')}}
     await ok(['create', 'job', 'once', '-n', n, '--image=busybox']);
     await ok(['create', 'cronjob', 'tick', '-n', n, '--image=busybox', '--schedule=*/5 * * * *']);
     await ok(['create', 'configmap', 'not-in-all', '-n', n]);
-    const names = (await ok(['get', 'all', '-n', n, '-o', 'name'])).trim().split('\n').sort();
+    // The controllers add the deployment's ReplicaSet and pod, and the job's pod.
+    const made =
+      /^(replicaset\.apps\/web-[a-z0-9]+|pod\/web-[a-z0-9]+-[a-z0-9]+|pod\/once-[a-z0-9]+)$/;
+    await until(async () => (await ok(['get', 'rs', '-n', n, '-o', 'name'])) !== '', 20_000);
+    const all = (await ok(['get', 'all', '-n', n, '-o', 'name'])).trim().split('\n').sort();
+    assert.ok(
+      all.some((x) => x.startsWith('replicaset.apps/web-')),
+      all.join(' '),
+    );
+    const names = all.filter((x) => !made.test(x));
     assert.deepEqual(names, [
       'cronjob.batch/tick',
       'deployment.apps/web',

@@ -366,7 +366,12 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
       const cur = this.current(namespace, name, obj.metadata?.resourceVersion);
       let next: KubeObject;
       if (subresource === 'status') {
+        // As the API server: status, plus label and annotation changes (upstream strategies).
         next = { ...clone(cur), status: clone((obj as { status?: unknown }).status) } as KubeObject;
+        const m = metaOf(next);
+        if (obj.metadata?.labels !== undefined) m.labels = clone(obj.metadata.labels);
+        if (obj.metadata?.annotations !== undefined)
+          m.annotations = clone(obj.metadata.annotations);
       } else {
         next = clone(obj);
         const spec = (x: KubeObject): string => JSON.stringify((x as { spec?: unknown }).spec);

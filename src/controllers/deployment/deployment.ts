@@ -294,24 +294,18 @@ export class DeploymentController {
   }
 
   /**
-   * Records the revision on the deployment. Upstream writes it with the status update; our
-   * status subresource keeps metadata, so it goes through a metadata-only merge patch.
+   * Records the revision on the deployment through the status subresource, which keeps
+   * annotation changes (upstream's deployment status strategy resets only spec and labels); the
+   * controller's role may update deployments/status but not patch deployments.
    */
   private async setDeploymentRevision(d: Deployment, rev: string): Promise<void> {
     if (d.metadata?.annotations?.[REVISION_ANNOTATION] === rev) return;
-    const out = await this.cs.deployments.patch(
-      d.metadata?.namespace ?? '',
-      d.metadata?.name ?? '',
-      'merge',
-      {
-        metadata: { annotations: { [REVISION_ANNOTATION]: rev } },
-      },
-    );
     d.metadata = {
       ...d.metadata,
       annotations: { ...(d.metadata?.annotations ?? {}), [REVISION_ANNOTATION]: rev },
-      resourceVersion: out.metadata?.resourceVersion,
     };
+    const out = await this.cs.deployments.updateStatus(d.metadata.namespace ?? '', d);
+    d.metadata = { ...d.metadata, resourceVersion: out.metadata?.resourceVersion };
   }
 
   private async checkPausedConditions(d: Deployment): Promise<void> {

@@ -1,0 +1,175 @@
+/**
+ * The scheduler (as `system:kube-scheduler`, leader-elected on `kube-system/kube-scheduler`,
+ * events from `default-scheduler`) and the simulated node pool (as `skiff:simulated-node-pool`,
+ * a user bound at start to a ClusterRole holding only what a kubelet writes: its nodes and their
+ * status, the node leases, pod status and deletion, events). Both reach the API server through
+ * the client library over HTTPS.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
+import { isAlreadyExists } from '../api/index.ts';
+import {
+  InformerFactory,
+  newEventRecorder,
+  newRestClientset,
+  runLeaderElection,
+} from '../client/index.ts';
+import type { RestConfig } from '../client/index.ts';
+import { SimulatedNodePool } from '../kubelet/simulated/index.ts';
+import { Scheduler } from '../scheduler/index.ts';
+
+/** How a component reaches the API server: URL, CA and its client certificate. */
+export interface ComponentIdentity {
+  server: string;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+function restConfig(id: ComponentIdentity, userAgent: string): RestConfig {
+  return {
+    server: id.server,
+    ca: Buffer.from(id.caPem),
+    cert: Buffer.from(id.certPem),
+    key: Buffer.from(id.keyPem),
+    userAgent,
+  };
+}
+
+/** Runs the scheduler until `signal` aborts (leader-elected, as upstream). */
+export async function runScheduler(
+  id: ComponentIdentity,
+  signal: AbortSignal,
+  onError: (what: string, err: unknown) => void,
+): Promise<void> {
+  setMaxListeners(0, signal);
+  const { clientset, transport } = newRestClientset(
+    restConfig(id, 'kube-scheduler/v1.32.0 (linux/amd64) kubernetes/skiff'),
+  );
+  try {
+    const identity = `${hostname()}_${randomUUID()}`;
+    while (!signal.aborted) {
+      await runLeaderElection({
+        clientset,
+        namespace: 'kube-system',
+        name: 'kube-scheduler',
+        identity,
+        signal,
+        onStartedLeading: async (leading) => {
+          setMaxListeners(0, leading);
+          const informers = new InformerFactory(clientset, {
+            onError: (err) => {
+              onError('scheduler informer', err);
+            },
+          });
+          const recorder = newEventRecorder(clientset, { component: 'default-scheduler' });
+          const scheduler = new Scheduler({ clientset, informers, recorder, onError });
+          informers.start(leading);
+          await scheduler.run(leading);
+          await informers.stopped();
+        },
+        onStoppedLeading: () => undefined,
+      });
+    }
+  } finally {
+    transport.close();
+  }
+}
+
+/** The user the simulated node pool authenticates as. */
+export const SIMULATED_POOL_USER = 'skiff:simulated-node-pool';
+
+/** What a kubelet may do, for the whole pool (the Node authorizer scopes real kubelets). */
+const POOL_ROLE: ClusterRole = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRole',
+  metadata: { name: SIMULATED_POOL_USER },
+  rules: [
+    {
+      apiGroups: [''],
+      resources: ['nodes'],
+      verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'],
+    },
+    { apiGroups: [''], resources: ['nodes/status'], verbs: ['update', 'patch'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+    { apiGroups: [''], resources: ['pods/status'], verbs: ['update', 'patch'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'],
+    },
+  ],
+};
+
+const POOL_BINDING: ClusterRoleBinding = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRoleBinding',
+  metadata: { name: SIMULATED_POOL_USER },
+  roleRef: {
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind: 'ClusterRole',
+    name: SIMULATED_POOL_USER,
+  },
+  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: SIMULATED_POOL_USER }],
+};
+
+/**
+ * Runs `count` simulated nodes named `sim-node-<i>` until `signal` aborts. `admin` creates the
+ * pool's ClusterRole and binding first (idempotent).
+ */
+export async function runSimulatedNodes(
+  id: ComponentIdentity,
+  admin: ComponentIdentity,
+  count: number,
+  signal: AbortSignal,
+  onError: (what: string, err: unknown) => void,
+): Promise<void> {
+  setMaxListeners(0, signal);
+  const adminClient = newRestClientset(restConfig(admin, 'skiff/v1.32.0 (linux/amd64) skiff'));
+  try {
+    const rbac = (resource: string) =>
+      adminClient.clientset.resource<ClusterRole | ClusterRoleBinding>({
+        group: 'rbac.authorization.k8s.io',
+        version: 'v1',
+        resource,
+      });
+    for (const [resource, obj] of [
+      ['clusterroles', POOL_ROLE],
+      ['clusterrolebindings', POOL_BINDING],
+    ] as const) {
+      try {
+        await rbac(resource).create('', obj);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+    }
+  } finally {
+    adminClient.transport.close();
+  }
+  const { clientset, transport } = newRestClientset(
+    restConfig(id, 'kubelet/v1.32.0 (linux/amd64) kubernetes/skiff-simulated'),
+  );
+  try {
+    const informers = new InformerFactory(clientset, {
+      onError: (err) => {
+        onError('simulated node informer', err);
+      },
+    });
+    const pool = new SimulatedNodePool({
+      clientset,
+      informers,
+      nodes: Array.from({ length: count }, (_, i) => ({ name: `sim-node-${String(i)}` })),
+      onError: (err, what) => {
+        onError(what, err);
+      },
+    });
+    informers.start(signal);
+    await pool.run(signal);
+    await informers.stopped();
+  } finally {
+    transport.close();
+  }
+}

@@ -1,0 +1,1 @@
+export { NAME, ERR_REASON, NodeName, fits, newNodeName } from './node-name.ts';

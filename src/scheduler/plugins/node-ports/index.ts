@@ -1,0 +1,1 @@
+export { NAME, ERR_REASON, NodePorts, fitsPorts, newNodePorts } from './node-ports.ts';

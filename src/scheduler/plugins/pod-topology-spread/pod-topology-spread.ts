@@ -1,0 +1,479 @@
+/**
+ * PodTopologySpread plugin (upstream plugins/podtopologyspread): Filter enforces DoNotSchedule
+ * constraints (maxSkew against the global minimum, minDomains, nodeAffinityPolicy,
+ * nodeTaintsPolicy, matchLabelKeys); Score prefers nodes that reduce the skew of ScheduleAnyway
+ * constraints. Pods without constraints get the profile's default constraints (System:
+ * hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway) with the owners' selector.
+ */
+import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import { labelSelectorAsSelector, selectorFromSet } from '../../../api/index.ts';
+import type { Labels, Selector } from '../../../api/index.ts';
+import {
+  Code,
+  MAX_NODE_SCORE,
+  RequiredNodeAffinity,
+  Status,
+  findMatchingUntoleratedTaint,
+} from '../../framework/index.ts';
+import type {
+  CycleState,
+  FilterPlugin,
+  Handle,
+  NodeInfo,
+  NodeScore,
+  PluginFactory,
+  PodInfo,
+  PreFilterExtensions,
+  PreFilterOutput,
+  PreFilterPlugin,
+  PreScorePlugin,
+  ScoreExtensions,
+  ScorePlugin,
+  StateData,
+} from '../../framework/index.ts';
+import type { Taint } from 'kubernetes-types/core/v1.js';
+
+/** Registry name. */
+export const NAME = 'PodTopologySpread';
+/** Upstream ErrReasonConstraintsNotMatch. */
+export const ERR_REASON_CONSTRAINTS_NOT_MATCH =
+  "node(s) didn't match pod topology spread constraints";
+/** Upstream ErrReasonNodeLabelNotMatch. */
+export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
+
+const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+
+/** Upstream systemDefaultConstraints. */
+export const SYSTEM_DEFAULT_CONSTRAINTS: readonly TopologySpreadConstraint[] = [
+  { topologyKey: LABEL_HOSTNAME, whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 3 },
+  { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 5 },
+];
+
+/** PodTopologySpreadArgs (upstream config.PodTopologySpreadArgs). */
+export interface PodTopologySpreadArgs {
+  /** Constraints for pods without their own; only used with defaultingType List. */
+  readonly defaultConstraints?: readonly TopologySpreadConstraint[];
+  /** `System` (default): {@link SYSTEM_DEFAULT_CONSTRAINTS}; `List`: `defaultConstraints`. */
+  readonly defaultingType?: 'System' | 'List';
+}
+
+/** A parsed constraint (upstream topologySpreadConstraint). */
+interface Constraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly selector: Selector;
+  readonly minDomains: number;
+  readonly nodeAffinityPolicyHonor: boolean;
+  readonly nodeTaintsPolicyHonor: boolean;
+}
+
+const EMPTY: Labels = Object.freeze({});
+
+function doNotSchedule(t: Taint): boolean {
+  return t.effect === 'NoSchedule' || t.effect === 'NoExecute';
+}
+
+function matchNodeInclusionPolicies(
+  c: Constraint,
+  pod: Pod,
+  node: Node,
+  req: RequiredNodeAffinity,
+): boolean {
+  if (c.nodeAffinityPolicyHonor && !req.match(node)) return false;
+  if (
+    c.nodeTaintsPolicyHonor &&
+    findMatchingUntoleratedTaint(node.spec?.taints, pod.spec?.tolerations, doNotSchedule) !==
+      undefined
+  ) {
+    return false;
+  }
+  return true;
+}
+
+function nodeLabelsMatchSpreadConstraints(labels: Labels, cs: readonly Constraint[]): boolean {
+  for (const c of cs) if (labels[c.topologyKey] === undefined) return false;
+  return true;
+}
+
+/** Upstream countPodsMatchSelector: same-namespace, non-terminating pods matching the selector. */
+function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selector, ns: string): number {
+  if (selector.empty()) return 0;
+  let n = 0;
+  for (const p of pods) {
+    const m = p.pod.metadata;
+    if (m === undefined || m.deletionTimestamp !== undefined || (m.namespace ?? '') !== ns)
+      continue;
+    if (selector.matches(m.labels ?? EMPTY)) n++;
+  }
+  return n;
+}
+
+/** Upstream criticalPaths: the two domains with the fewest matching pods. */
+class CriticalPaths {
+  v0 = '';
+  n0 = 2147483647;
+  v1 = '';
+  n1 = 2147483647;
+
+  update(tpVal: string, num: number): void {
+    let i = -1;
+    if (tpVal === this.v0) i = 0;
+    else if (tpVal === this.v1) i = 1;
+    if (i >= 0) {
+      if (i === 0) this.n0 = num;
+      else this.n1 = num;
+      if (this.n0 > this.n1) {
+        [this.v0, this.n0, this.v1, this.n1] = [this.v1, this.n1, this.v0, this.n0];
+      }
+    } else if (num < this.n0) {
+      this.v1 = this.v0;
+      this.n1 = this.n0;
+      this.v0 = tpVal;
+      this.n0 = num;
+    } else if (num < this.n1) {
+      this.v1 = tpVal;
+      this.n1 = num;
+    }
+  }
+
+  clone(): CriticalPaths {
+    const c = new CriticalPaths();
+    c.v0 = this.v0;
+    c.n0 = this.n0;
+    c.v1 = this.v1;
+    c.n1 = this.n1;
+    return c;
+  }
+}
+
+class PreFilterState implements StateData {
+  constructor(
+    readonly constraints: readonly Constraint[],
+    readonly criticalPaths: CriticalPaths[],
+    readonly tpValueToMatchNum: Map<string, number>[],
+  ) {}
+
+  minMatchNum(i: number, minDomains: number): number {
+    const domains = this.tpValueToMatchNum[i]?.size ?? 0;
+    // Fewer eligible domains than minDomains: the global minimum is treated as 0.
+    if (domains < minDomains) return 0;
+    return this.criticalPaths[i]?.n0 ?? 0;
+  }
+
+  clone(): StateData {
+    return new PreFilterState(
+      this.constraints,
+      this.criticalPaths.map((c) => c.clone()),
+      this.tpValueToMatchNum.map((m) => new Map(m)),
+    );
+  }
+}
+
+class PreScoreState implements StateData {
+  constructor(
+    readonly constraints: readonly Constraint[],
+    readonly ignoredNodes: Set<string>,
+    readonly topologyValueToPodCounts: Map<string, number>[],
+    readonly topologyNormalizingWeight: number[],
+  ) {}
+  clone(): StateData {
+    return this;
+  }
+}
+
+const PRE_FILTER_KEY = `PreFilter${NAME}`;
+const PRE_SCORE_KEY = `PreScore${NAME}`;
+
+/** Upstream topologyNormalizingWeight: log(size + 2). */
+function topologyNormalizingWeight(size: number): number {
+  return Math.log(size + 2);
+}
+
+/** Upstream scoreForCount. */
+function scoreForCount(cnt: number, maxSkew: number, tpWeight: number): number {
+  return cnt * tpWeight + (maxSkew - 1);
+}
+
+/** The PodTopologySpread plugin (PreFilter with extensions, Filter, PreScore, Score). */
+export class PodTopologySpread
+  implements
+    PreFilterPlugin,
+    FilterPlugin,
+    PreScorePlugin,
+    ScorePlugin,
+    ScoreExtensions,
+    PreFilterExtensions
+{
+  readonly name = NAME;
+  readonly #defaultConstraints: readonly TopologySpreadConstraint[];
+  readonly #systemDefaulted: boolean;
+
+  constructor(
+    private readonly handle: Handle,
+    args: PodTopologySpreadArgs = {},
+  ) {
+    this.#systemDefaulted = (args.defaultingType ?? 'System') === 'System';
+    this.#defaultConstraints = this.#systemDefaulted
+      ? SYSTEM_DEFAULT_CONSTRAINTS
+      : (args.defaultConstraints ?? []);
+  }
+
+  /** Upstream filterTopologySpreadConstraints (MinDomains, NodeInclusionPolicy and MatchLabelKeys enabled). */
+  #filterConstraints(
+    cs: readonly TopologySpreadConstraint[],
+    podLabels: Labels,
+    action: string,
+  ): Constraint[] {
+    const out: Constraint[] = [];
+    for (const c of cs) {
+      if (c.whenUnsatisfiable !== action) continue;
+      let selector = labelSelectorAsSelector(c.labelSelector);
+      if (c.matchLabelKeys !== undefined && c.matchLabelKeys.length > 0) {
+        const set: Record<string, string> = {};
+        for (const k of c.matchLabelKeys) {
+          const v = podLabels[k];
+          if (v !== undefined) set[k] = v;
+        }
+        const reqs = selector.requirements();
+        if (Object.keys(set).length > 0 && reqs.selectable)
+          selector = selectorFromSet(set).add(...reqs.requirements);
+      }
+      out.push({
+        maxSkew: c.maxSkew,
+        topologyKey: c.topologyKey,
+        selector,
+        minDomains: c.minDomains ?? 1,
+        nodeAffinityPolicyHonor: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+        nodeTaintsPolicyHonor: (c.nodeTaintsPolicy ?? 'Ignore') === 'Honor',
+      });
+    }
+    return out;
+  }
+
+  #constraints(pod: Pod, action: string): Constraint[] {
+    const labels = pod.metadata?.labels ?? EMPTY;
+    const own = pod.spec?.topologySpreadConstraints;
+    if (own !== undefined && own.length > 0) return this.#filterConstraints(own, labels, action);
+    const cs = this.#filterConstraints(this.#defaultConstraints, labels, action);
+    if (cs.length === 0) return cs;
+    const selector = this.handle.defaultSelector(pod);
+    if (selector.empty()) return [];
+    return cs.map((c) => ({ ...c, selector }));
+  }
+
+  // ---- Filter ----
+
+  preFilter(state: CycleState, pod: Pod): PreFilterOutput {
+    let constraints: Constraint[];
+    try {
+      constraints = this.#constraints(pod, 'DoNotSchedule');
+    } catch (e) {
+      return {
+        status: Status.asStatus(
+          new Error(`get constraints from pod: ${e instanceof Error ? e.message : String(e)}`),
+        ),
+      };
+    }
+    if (constraints.length === 0) return { status: Status.new(Code.Skip) };
+    const ns = pod.metadata?.namespace ?? '';
+    const req = new RequiredNodeAffinity(pod);
+    const matchNum = constraints.map(() => new Map<string, number>());
+    for (const ni of this.handle.snapshot().list()) {
+      const node = ni.node;
+      if (node === undefined) continue;
+      const labels = node.metadata?.labels ?? EMPTY;
+      if (!nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i] as Constraint;
+        if (!matchNodeInclusionPolicies(c, pod, node, req)) continue;
+        const v = labels[c.topologyKey] ?? '';
+        const m = matchNum[i] as Map<string, number>;
+        m.set(v, (m.get(v) ?? 0) + countPodsMatchSelector(ni.pods, c.selector, ns));
+      }
+    }
+    const paths = matchNum.map((m) => {
+      const p = new CriticalPaths();
+      for (const [v, n] of m) p.update(v, n);
+      return p;
+    });
+    state.write(PRE_FILTER_KEY, new PreFilterState(constraints, paths, matchNum));
+    return { status: Status.SUCCESS };
+  }
+
+  preFilterExtensions(): PreFilterExtensions {
+    return this;
+  }
+
+  addPod(state: CycleState, podToSchedule: Pod, podToAdd: Pod, nodeInfo: NodeInfo): Status {
+    this.#updateWithPod(state, podToAdd, podToSchedule, nodeInfo.node, 1);
+    return Status.SUCCESS;
+  }
+
+  removePod(state: CycleState, podToSchedule: Pod, podToRemove: Pod, nodeInfo: NodeInfo): Status {
+    this.#updateWithPod(state, podToRemove, podToSchedule, nodeInfo.node, -1);
+    return Status.SUCCESS;
+  }
+
+  #updateWithPod(
+    state: CycleState,
+    updated: Pod,
+    preemptor: Pod,
+    node: Node | undefined,
+    delta: number,
+  ): void {
+    const s = state.read(PRE_FILTER_KEY);
+    if (!(s instanceof PreFilterState) || node === undefined) return;
+    if ((updated.metadata?.namespace ?? '') !== (preemptor.metadata?.namespace ?? '')) return;
+    const labels = node.metadata?.labels ?? EMPTY;
+    if (!nodeLabelsMatchSpreadConstraints(labels, s.constraints)) return;
+    const req = new RequiredNodeAffinity(preemptor);
+    const podLabels = updated.metadata?.labels ?? EMPTY;
+    s.constraints.forEach((c, i) => {
+      if (!c.selector.matches(podLabels)) return;
+      if (!matchNodeInclusionPolicies(c, preemptor, node, req)) return;
+      const v = labels[c.topologyKey] ?? '';
+      const m = s.tpValueToMatchNum[i] as Map<string, number>;
+      const n = (m.get(v) ?? 0) + delta;
+      m.set(v, n);
+      s.criticalPaths[i]?.update(v, n);
+    });
+  }
+
+  filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
+    const node = nodeInfo.node;
+    if (node === undefined) return Status.asStatus(new Error('node not found'));
+    const s = state.read(PRE_FILTER_KEY);
+    if (!(s instanceof PreFilterState)) {
+      return Status.asStatus(new Error(`reading "${PRE_FILTER_KEY}" from cycleState: not found`));
+    }
+    if (s.constraints.length === 0) return Status.SUCCESS;
+    const labels = node.metadata?.labels ?? EMPTY;
+    const podLabels = pod.metadata?.labels ?? EMPTY;
+    for (let i = 0; i < s.constraints.length; i++) {
+      const c = s.constraints[i] as Constraint;
+      const v = labels[c.topologyKey];
+      if (v === undefined)
+        return Status.new(Code.UnschedulableAndUnresolvable, ERR_REASON_NODE_LABEL_NOT_MATCH);
+      const min = s.minMatchNum(i, c.minDomains);
+      const self = c.selector.matches(podLabels) ? 1 : 0;
+      const matchNum = s.tpValueToMatchNum[i]?.get(v) ?? 0;
+      if (matchNum + self - min > c.maxSkew)
+        return Status.new(Code.Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH);
+    }
+    return Status.SUCCESS;
+  }
+
+  // ---- Score ----
+
+  preScore(state: CycleState, pod: Pod, filteredNodes: readonly NodeInfo[]): Status {
+    const all = this.handle.snapshot().list();
+    if (filteredNodes.length === 0 || all.length === 0) return Status.SUCCESS;
+    let constraints: Constraint[];
+    try {
+      constraints = this.#constraints(pod, 'ScheduleAnyway');
+    } catch (e) {
+      return Status.asStatus(
+        new Error(`calculating preScoreState: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+    if (constraints.length === 0) return Status.new(Code.Skip);
+    // Only non-system-default rules require every topology label (nodes without a zone label
+    // still get hostname spreading).
+    const requireAll =
+      (pod.spec?.topologySpreadConstraints?.length ?? 0) > 0 || !this.#systemDefaulted;
+    const ignored = new Set<string>();
+    const counts = constraints.map(() => new Map<string, number>());
+    const topoSize = constraints.map(() => 0);
+    for (const ni of filteredNodes) {
+      const labels = ni.node?.metadata?.labels ?? EMPTY;
+      if (requireAll && !nodeLabelsMatchSpreadConstraints(labels, constraints)) {
+        ignored.add(ni.name);
+        continue;
+      }
+      constraints.forEach((c, i) => {
+        if (c.topologyKey === LABEL_HOSTNAME) return;
+        const v = labels[c.topologyKey] ?? '';
+        const m = counts[i] as Map<string, number>;
+        if (!m.has(v)) {
+          m.set(v, 0);
+          topoSize[i] = (topoSize[i] ?? 0) + 1;
+        }
+      });
+    }
+    const weights = constraints.map((c, i) =>
+      topologyNormalizingWeight(
+        c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignored.size : (topoSize[i] ?? 0),
+      ),
+    );
+    const ns = pod.metadata?.namespace ?? '';
+    const req = new RequiredNodeAffinity(pod);
+    for (const ni of all) {
+      const node = ni.node;
+      if (node === undefined) continue;
+      const labels = node.metadata?.labels ?? EMPTY;
+      if (requireAll && !nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i] as Constraint;
+        if (!matchNodeInclusionPolicies(c, pod, node, req)) continue;
+        const v = labels[c.topologyKey] ?? '';
+        const m = counts[i] as Map<string, number>;
+        const cur = m.get(v);
+        // Domains without a candidate node, and per-node (hostname) counts, are skipped here.
+        if (cur === undefined) continue;
+        m.set(v, cur + countPodsMatchSelector(ni.pods, c.selector, ns));
+      }
+    }
+    state.write(PRE_SCORE_KEY, new PreScoreState(constraints, ignored, counts, weights));
+    return Status.SUCCESS;
+  }
+
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status {
+    const s = state.read(PRE_SCORE_KEY);
+    if (!(s instanceof PreScoreState))
+      return Status.asStatus(new Error(`reading "${PRE_SCORE_KEY}" from cycleState: not found`));
+    if (s.ignoredNodes.has(nodeInfo.name)) return 0;
+    const labels = nodeInfo.node?.metadata?.labels ?? EMPTY;
+    let score = 0;
+    for (let i = 0; i < s.constraints.length; i++) {
+      const c = s.constraints[i] as Constraint;
+      const v = labels[c.topologyKey];
+      if (v === undefined) continue;
+      const cnt =
+        c.topologyKey === LABEL_HOSTNAME
+          ? countPodsMatchSelector(nodeInfo.pods, c.selector, pod.metadata?.namespace ?? '')
+          : (s.topologyValueToPodCounts[i]?.get(v) ?? 0);
+      score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i] ?? 0);
+    }
+    return Math.round(score);
+  }
+
+  scoreExtensions(): ScoreExtensions {
+    return this;
+  }
+
+  normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+    const s = state.read(PRE_SCORE_KEY);
+    if (!(s instanceof PreScoreState)) return Status.SUCCESS;
+    let min = Number.MAX_SAFE_INTEGER;
+    let max = 0;
+    for (const sc of scores) {
+      if (s.ignoredNodes.has(sc.name)) continue;
+      if (sc.score < min) min = sc.score;
+      if (sc.score > max) max = sc.score;
+    }
+    for (const sc of scores) {
+      if (s.ignoredNodes.has(sc.name)) {
+        sc.score = 0;
+      } else if (max === 0) {
+        sc.score = MAX_NODE_SCORE;
+      } else {
+        sc.score = Math.trunc((MAX_NODE_SCORE * (max + min - sc.score)) / max);
+      }
+    }
+    return Status.SUCCESS;
+  }
+}
+
+/** Factory for the registry; args are {@link PodTopologySpreadArgs}. */
+export const newPodTopologySpread: PluginFactory = (args, handle) =>
+  new PodTopologySpread(handle, args ?? {});

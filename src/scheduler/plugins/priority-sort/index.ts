@@ -1,0 +1,1 @@
+export { NAME, PrioritySort, newPrioritySort } from './priority-sort.ts';

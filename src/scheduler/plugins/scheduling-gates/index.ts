@@ -1,0 +1,1 @@
+export { NAME, SchedulingGates, newSchedulingGates } from './scheduling-gates.ts';
