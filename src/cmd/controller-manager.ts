@@ -17,6 +17,7 @@ import {
   InformerFactory,
   newEventRecorder,
   newRestClientset,
+  realClock,
   runLeaderElection,
 } from '../client/index.ts';
 import type {
@@ -28,6 +29,10 @@ import type {
   Transport,
 } from '../client/index.ts';
 import { EndpointsController } from '../controllers/endpoints/index.ts';
+import { newDaemonSetController } from '../controllers/daemonset/index.ts';
+import { newDisruptionController } from '../controllers/disruption/index.ts';
+import { newNodeLifecycleController } from '../controllers/nodelifecycle/index.ts';
+import { newStatefulSetController } from '../controllers/statefulset/index.ts';
 import { newCronJobController } from '../controllers/cronjob/index.ts';
 import { newJobController } from '../controllers/job/index.ts';
 import { newPodGCController } from '../controllers/podgc/index.ts';
@@ -196,6 +201,30 @@ const CONTROLLERS: readonly ControllerEntry[] = [
     serviceAccount: 'root-ca-cert-publisher',
     workers: 1,
     make: (ctx) => new RootCACertPublisher({ ...ctx, rootCA: ctx.caPem }),
+  },
+  {
+    name: 'statefulset-controller',
+    serviceAccount: 'statefulset-controller',
+    workers: 5,
+    make: (ctx) => newStatefulSetController(ctx),
+  },
+  {
+    name: 'daemonset-controller',
+    serviceAccount: 'daemon-set-controller',
+    workers: 2,
+    make: (ctx) => newDaemonSetController(ctx),
+  },
+  {
+    name: 'node-lifecycle-controller',
+    serviceAccount: 'node-controller',
+    workers: 5,
+    make: (ctx) => newNodeLifecycleController({ ...ctx, clock: realClock }),
+  },
+  {
+    name: 'disruption-controller',
+    serviceAccount: 'disruption-controller',
+    workers: 5,
+    make: (ctx) => newDisruptionController(ctx),
   },
   {
     name: 'job-controller',

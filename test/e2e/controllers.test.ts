@@ -175,6 +175,72 @@ describe('controllers, scheduler and simulated nodes with kubectl', () => {
     assert.equal(only.ports[0]?.port, 8080);
   });
 
+  it('runs a stateful set in order, a daemon set on every node, and a disruption budget', async () => {
+    await ok(['create', 'namespace', 'apps']);
+    await ok(
+      ['apply', '-n', 'apps', '-f', '-'],
+      `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 3
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c, image: postgres}]}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template: {metadata: {labels: {app: agent}}, spec: {containers: [{name: c, image: busybox}]}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: db}
+spec: {minAvailable: 2, selector: {matchLabels: {app: db}}}
+`,
+    );
+    await ok(['rollout', 'status', 'sts/db', '-n', 'apps', '--timeout=60s']);
+    await ok(['rollout', 'status', 'ds/agent', '-n', 'apps', '--timeout=60s']);
+    assert.equal(
+      await ok([
+        'get',
+        'pods',
+        '-n',
+        'apps',
+        '-l',
+        'app=db',
+        '-o',
+        'jsonpath={.items[*].metadata.name}',
+      ]),
+      'db-0 db-1 db-2',
+    );
+    const agents = await ok([
+      'get',
+      'pods',
+      '-n',
+      'apps',
+      '-l',
+      'app=agent',
+      '-o',
+      'jsonpath={.items[*].spec.nodeName}',
+    ]);
+    assert.deepEqual(agents.split(' ').sort(), ['sim-node-0', 'sim-node-1', 'sim-node-2']);
+    await until(
+      'the budget to allow one disruption',
+      async () =>
+        (await ok([
+          'get',
+          'pdb/db',
+          '-n',
+          'apps',
+          '-o',
+          'jsonpath={.status.disruptionsAllowed}',
+        ])) === '1',
+    );
+  });
+
   it('runs a job to completion, and a cronjob through create job --from', async () => {
     await ok(['create', 'namespace', 'batch']);
     await ok(['create', 'job', 'once', '-n', 'batch', '--image=busybox']);
