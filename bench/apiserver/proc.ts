@@ -26,6 +26,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Give up after this long. Default 30 s. */
   timeoutMs?: number;
+  /** More server flags, e.g. ['--simulated-nodes', '100']. */
+  serverArgs?: string[];
 }
 
 /** A started server. */
@@ -56,6 +58,7 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
     '--bind-address',
     '127.0.0.1',
     ...(opts.datastore === undefined ? [] : ['--datastore-endpoint', opts.datastore]),
+    ...(opts.serverArgs ?? []),
   ];
   const [cmd, args] =
     opts.launch === 'launcher'
