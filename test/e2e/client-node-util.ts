@@ -13,7 +13,7 @@ import type {
   KubernetesObject,
   ObjectCache,
 } from '@kubernetes/client-node';
-import { SKIFF, type SkiffServer } from './harness.ts';
+import { API_SERVER_ONLY, SKIFF, type SkiffServer } from './harness.ts';
 
 /** Event waits in the tests never take longer than this. */
 export const WAIT_MS = 10_000;
@@ -54,7 +54,16 @@ export async function restartSkiffServer(
   await stopByPid(previous?.proc ?? s.proc);
   const proc = spawn(
     SKIFF,
-    ['server', '--data-dir', s.dataDir, '--bind-address', '127.0.0.1', '--port', String(s.port)],
+    [
+      'server',
+      '--data-dir',
+      s.dataDir,
+      '--bind-address',
+      '127.0.0.1',
+      '--port',
+      String(s.port),
+      ...API_SERVER_ONLY,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

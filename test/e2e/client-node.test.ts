@@ -25,7 +25,7 @@ import {
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
-import { startSkiffServer, type SkiffServer } from './harness.ts';
+import { API_SERVER_ONLY, startSkiffServer, type SkiffServer } from './harness.ts';
 import {
   describeError,
   recordingInformer,
@@ -249,7 +249,7 @@ describe('client-node informer on pods', () => {
   let subject: Subject<V1Pod>;
 
   before(async () => {
-    s = await startSkiffServer();
+    s = await startSkiffServer([...API_SERVER_ONLY]);
     kc.loadFromFile(s.kubeconfig);
     await createNamespace(kc, namespace);
     const core = kc.makeApiClient(CoreV1Api);
@@ -343,7 +343,7 @@ describe('custom resources', () => {
   let subject: Subject<CronTab>;
 
   before(async () => {
-    s = await startSkiffServer();
+    s = await startSkiffServer([...API_SERVER_ONLY]);
     kc.loadFromFile(s.kubeconfig);
     await createNamespace(kc, namespace);
     const ext = kc.makeApiClient(ApiextensionsV1Api);

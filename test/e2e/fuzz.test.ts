@@ -16,7 +16,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { startSkiffServer, type SkiffServer } from './harness.ts';
+import { API_SERVER_ONLY, startSkiffServer, type SkiffServer } from './harness.ts';
 import { apiClient, jsonOf, type ApiClient, type HttpAnswer } from './https-client.ts';
 
 const SEED = Number(process.env['SKIFF_FUZZ_SEED'] ?? String(Date.now() % 2 ** 31));
@@ -947,7 +947,7 @@ describe('fuzz: hostile requests against skiff server', () => {
   let endpoints: Endpoint[];
   before(async () => {
     // The API server alone: controllers would write in the background.
-    s = await startSkiffServer(['--disable-controller-manager']);
+    s = await startSkiffServer([...API_SERVER_ONLY]);
     client = apiClient(s.kubeconfig, CONCURRENCY);
     endpoints = await discover(client);
   });
@@ -1043,7 +1043,7 @@ describe('fuzz: regressions (requests that once got a 5xx or changed the store)'
   let client: ApiClient;
   before(async () => {
     // The API server alone: controllers would write in the background.
-    s = await startSkiffServer(['--disable-controller-manager']);
+    s = await startSkiffServer([...API_SERVER_ONLY]);
     client = apiClient(s.kubeconfig, 4);
   });
   after(async () => {

@@ -12,6 +12,15 @@ import { fileURLToPath } from 'node:url';
 
 export const SKIFF = fileURLToPath(new URL('../../skiff', import.meta.url));
 
+/**
+ * Flags for tests of the API server's own behaviour: no controller-manager or scheduler in the
+ * process, so nothing writes in the background (as a bare kube-apiserver).
+ */
+export const API_SERVER_ONLY: readonly string[] = [
+  '--disable-controller-manager',
+  '--disable-scheduler',
+];
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
+import { API_SERVER_ONLY, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
 
 const VERSIONS = [27, 28, 29, 30, 31, 32, 33];
 
@@ -25,7 +25,7 @@ describe('kubectl 1.27 to 1.33 against one skiff server', { concurrency: 3 }, ()
   let s: SkiffServer;
   const dir = binDir();
   before(async () => {
-    s = await startSkiffServer();
+    s = await startSkiffServer([...API_SERVER_ONLY]);
   });
   after(async () => {
     await s.stop();

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSkiffServer, type SkiffServer } from './harness.ts';
+import { API_SERVER_ONLY, startSkiffServer, type SkiffServer } from './harness.ts';
 import { apiClient, jsonOf, type HttpAnswer } from './https-client.ts';
 
 interface Entry {
@@ -50,7 +50,7 @@ spec:
 describe('server-side apply with kubectl', () => {
   let s: SkiffServer;
   before(async () => {
-    s = await startSkiffServer();
+    s = await startSkiffServer([...API_SERVER_ONLY]);
   });
   after(async () => {
     await s.stop();
