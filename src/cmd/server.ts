@@ -177,6 +177,16 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
         io.err(`skiff ${opts.verb}: ${message}`);
       },
     });
+    const started = [
+      ...(flags.disableControllerManager === true ? [] : ['controller-manager']),
+      ...(flags.disableScheduler === true ? [] : ['scheduler']),
+      ...((flags.simulatedNodes ?? 0) > 0
+        ? [
+            `${String(flags.simulatedNodes)} simulated nodes (sim-node-0..${String((flags.simulatedNodes ?? 1) - 1)})`,
+          ]
+        : []),
+    ];
+    if (started.length > 0) io.out(`Starting ${started.join(', ')}`);
 
     if (!stopped()) await once(stop.signal, 'abort');
     return 0;
