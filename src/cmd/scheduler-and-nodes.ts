@@ -9,8 +9,10 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists } from '../api/index.ts';
 import {
+  BUILTIN_RESOURCES,
   InformerFactory,
   newEventRecorder,
   newRestClientset,
@@ -77,6 +79,13 @@ export async function runScheduler(
     transport.close();
   }
 }
+
+/**
+ * Annotate a simulated Node with this set to "true" to stop its kubelet (no more lease renewals
+ * or status: the node lifecycle controller then marks it unreachable and evicts its pods);
+ * remove it to start the kubelet again. kubectl's way to take a simulated node down.
+ */
+export const SIMULATED_STOPPED_ANNOTATION = 'skiff.dev/simulated-stopped';
 
 /** The user the simulated node pool authenticates as. */
 export const SIMULATED_POOL_USER = 'skiff:simulated-node-pool';
@@ -164,6 +173,19 @@ export async function runSimulatedNodes(
       nodes: Array.from({ length: count }, (_, i) => ({ name: `sim-node-${String(i)}` })),
       onError: (err, what) => {
         onError(what, err);
+      },
+    });
+    const ours = new Set(pool.nodeNames);
+    const follow = (node: Node): void => {
+      const name = node.metadata?.name ?? '';
+      if (!ours.has(name)) return;
+      if (node.metadata?.annotations?.[SIMULATED_STOPPED_ANNOTATION] === 'true') pool.stop(name);
+      else pool.start(name);
+    };
+    informers.informer<Node>(BUILTIN_RESOURCES.nodes).addEventHandler({
+      onAdd: follow,
+      onUpdate: (_old, node) => {
+        follow(node);
       },
     });
     informers.start(signal);

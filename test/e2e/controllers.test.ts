@@ -283,6 +283,79 @@ spec: {minAvailable: 2, selector: {matchLabels: {app: db}}}
     assert.match(gone.stderr, /namespaces "gc" not found/);
   });
 
+  it('marks a stopped node unreachable, evicts its pods and recreates them elsewhere', async () => {
+    await ok(['create', 'namespace', 'evict']);
+    await ok(
+      ['apply', '-n', 'evict', '-f', '-'],
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: mover}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: mover}}
+  template:
+    metadata: {labels: {app: mover}}
+    spec:
+      containers: [{name: c, image: nginx}]
+      tolerations:
+      - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 1}
+      - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 1}
+`,
+    );
+    await ok(['rollout', 'status', 'deploy/mover', '-n', 'evict', '--timeout=60s']);
+    // Nodes of the running pods that are not being deleted (an evicted pod on a stopped node
+    // stays Terminating, as upstream, until its kubelet comes back).
+    const placed = async (): Promise<string[]> => {
+      const list = JSON.parse(await ok(['get', 'pods', '-n', 'evict', '-o', 'json'])) as {
+        items: {
+          metadata: { deletionTimestamp?: string };
+          spec: { nodeName?: string };
+          status: { phase?: string };
+        }[];
+      };
+      return list.items
+        .filter((p) => p.metadata.deletionTimestamp === undefined && p.status.phase === 'Running')
+        .map((p) => p.spec.nodeName ?? '');
+    };
+    const victim = (await placed())[0] ?? '';
+    assert.match(victim, /^sim-node-/);
+    // Stop the node's (simulated) kubelet: no more lease renewals.
+    await ok(['annotate', 'node', victim, 'skiff.dev/simulated-stopped=true']);
+    await until(
+      'the node to be marked unreachable',
+      async () =>
+        (await ok([
+          'get',
+          'node',
+          victim,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.spec.taints[*].key}',
+        ])) === 'Unknown node.kubernetes.io/unreachable node.kubernetes.io/unreachable',
+      90_000,
+    );
+    await until(
+      'two pods running away from the stopped node',
+      async () => {
+        const nodes = await placed();
+        return nodes.length === 2 && !nodes.includes(victim);
+      },
+      60_000,
+    );
+    await ok(['annotate', 'node', victim, 'skiff.dev/simulated-stopped-']);
+    await until(
+      'the node to be Ready again, untainted',
+      async () =>
+        (await ok([
+          'get',
+          'node',
+          victim,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.spec.taints}',
+        ])) === 'True ',
+      60_000,
+    );
+  });
+
   it('explains an unschedulable pod as upstream does', async () => {
     await ok(['create', 'namespace', 'sched']);
     await ok(
