@@ -38,7 +38,7 @@ import {
   servicesToUpdateOnPodChange,
   shouldPodBeInEndpoints,
   shouldSetHostname,
-} from './pod-util.ts';
+} from '../shared/index.ts';
 import { repackSubsets, truncateSubsets } from './repack.ts';
 
 /** Annotation with the time of the change that triggered the last write (v1.EndpointsLastChangeTriggerTime). */

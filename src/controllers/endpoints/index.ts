@@ -17,10 +17,3 @@ export {
   repackSubsets,
   truncateSubsets,
 } from './repack.ts';
-export {
-  TriggerTimeTracker,
-  findPort,
-  isPodReady,
-  shouldPodBeInEndpoints,
-  shouldSetHostname,
-} from './pod-util.ts';

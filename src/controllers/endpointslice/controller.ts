@@ -32,7 +32,7 @@ import {
   servicesToUpdateOnPodChange,
   shouldPodBeInEndpoints,
   shouldSetHostname,
-} from './pod-util.ts';
+} from '../shared/index.ts';
 
 /** The label naming a slice's Service (discovery.LabelServiceName). */
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';

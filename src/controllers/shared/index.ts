@@ -8,3 +8,4 @@ export * from './pods.ts';
 export * from './controller-ref.ts';
 export * from './pod-control.ts';
 export * from './controller.ts';
+export * from './service-pods.ts';

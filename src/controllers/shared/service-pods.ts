@@ -1,16 +1,12 @@
 /**
- * Pod helpers the Endpoints controller shares with upstream's endpointslice util
+ * Pod helpers the Endpoints and EndpointSlice controllers share, after upstream's endpointslice util
  * (staging/src/k8s.io/endpointslice/util, pkg/api/v1/pod): which pods belong in a Service's
  * endpoints, port resolution, the endpoints trigger-time tracker, and the pod-change filter.
  */
 import { selectorFromSet } from '../../api/index.ts';
 import type { Lister } from '../../client/index.ts';
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
-
-/** True when the pod's Ready condition is True (upstream podutil.IsPodReady). */
-export function isPodReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
+import { isPodReady } from './pods.ts';
 
 /** True for a pod in phase Succeeded or Failed (upstream podutil.IsPodTerminal). */
 export function isPodTerminal(pod: Pod): boolean {
