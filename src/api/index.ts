@@ -22,3 +22,4 @@ export * from './quota/index.ts';
 export * from './rbac/index.ts';
 export * from './serviceaccount/index.ts';
 export * from './noderestriction/index.ts';
+export * from './taints.ts';

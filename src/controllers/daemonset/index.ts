@@ -17,5 +17,4 @@ export {
   nodeShouldRunDaemonPod,
   podMatchesNodeSelectorAndAffinity,
   replaceDaemonSetPodNodeNameNodeAffinity,
-  toleratesTaint,
 } from './util.ts';

@@ -15,7 +15,7 @@ import type {
   Taint,
   Toleration,
 } from 'kubernetes-types/core/v1.js';
-import { getScaledValueFromIntOrPercent } from '../../api/index.ts';
+import { getScaledValueFromIntOrPercent, toleratesTaint } from '../../api/index.ts';
 import { parseTime } from '../shared/index.ts';
 
 /** The label of a pod's template hash (upstream apps.DefaultDaemonSetUniqueLabelKey). */
@@ -33,15 +33,6 @@ export const TAINT_NODE_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
 export const TAINT_NODE_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
 export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 export const TAINT_NODE_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
-
-/** True when the toleration tolerates the taint (upstream Toleration.ToleratesTaint). */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if ((t.effect ?? '') !== '' && t.effect !== taint.effect) return false;
-  if ((t.key ?? '') !== '' && t.key !== taint.key) return false;
-  const op = t.operator ?? '';
-  if (op === '' || op === 'Equal') return (t.value ?? '') === (taint.value ?? '');
-  return op === 'Exists';
-}
 
 /**
  * The first taint passing `filter` that no toleration tolerates (upstream

@@ -19,6 +19,5 @@ export {
   getMatchingTolerations,
   getMinTolerationTime,
   newNodeLifecycleController,
-  toleratesTaint,
 } from './node-lifecycle.ts';
 export type { NodeLifecycleControllerOptions } from './node-lifecycle.ts';

@@ -22,7 +22,7 @@
  */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, NodeCondition, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { isNotFound } from '../../api/index.ts';
+import { isNotFound, toleratesTaint } from '../../api/index.ts';
 import { BUILTIN_RESOURCES, realClock } from '../../client/index.ts';
 import type {
   Clientset,
@@ -100,15 +100,6 @@ interface ScheduledEviction {
   createdAt: number;
   fireAt: number;
   cancel: CancelTimer;
-}
-
-/** True when the toleration tolerates the taint (upstream Toleration.ToleratesTaint). */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if ((t.effect ?? '') !== '' && t.effect !== taint.effect) return false;
-  if ((t.key ?? '') !== '' && t.key !== taint.key) return false;
-  const op = t.operator ?? '';
-  if (op === '' || op === 'Equal') return (t.value ?? '') === (taint.value ?? '');
-  return op === 'Exists';
 }
 
 /**

@@ -12,7 +12,7 @@ import type {
   Taint,
   Toleration,
 } from 'kubernetes-types/core/v1.js';
-import { labelSelectorAsSelector, selectorFromSet } from '../../api/index.ts';
+import { labelSelectorAsSelector, selectorFromSet, toleratesTaint } from '../../api/index.ts';
 import type { Labels, Selector } from '../../api/index.ts';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 
@@ -21,25 +21,6 @@ const EMPTY_LABELS: Labels = Object.freeze({});
 /** The node's labels, or a shared empty object. */
 export function nodeLabels(node: Node): Labels {
   return node.metadata?.labels ?? EMPTY_LABELS;
-}
-
-/**
- * Whether `t` tolerates `taint` (upstream Toleration.ToleratesTaint): an empty effect matches
- * every effect, an empty key with Exists matches every key, `Equal` (or empty) compares values.
- */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
-  if (t.key !== undefined && t.key !== '' && t.key !== taint.key) return false;
-  switch (t.operator) {
-    case undefined:
-    case '':
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
 }
 
 /** True when some toleration in the list tolerates the taint. */
