@@ -204,7 +204,8 @@ function brokenJson(r: Rand): string {
   });
   switch (r.int(8)) {
     case 0:
-      return base.slice(0, r.int(base.length));
+      // Never empty: an empty DELETE body is no body at all (valid), not broken JSON.
+      return base.slice(0, 1 + r.int(base.length - 1));
     case 1:
       return `${base}}`;
     case 2:
