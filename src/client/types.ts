@@ -137,6 +137,12 @@ export interface DeletedFinalStateUnknown<T> {
   readonly deletedFinalStateUnknown: true;
 }
 
+/** The object of an informer delete notification, tombstone or not. */
+export function unwrapTombstone<T>(obj: T | DeletedFinalStateUnknown<T>): T {
+  const t = obj as Partial<DeletedFinalStateUnknown<T>>;
+  return t.deletedFinalStateUnknown === true && t.obj !== undefined ? t.obj : (obj as T);
+}
+
 /** Handlers of an informer; called in order, one event at a time, never concurrently. */
 export interface ResourceEventHandler<T> {
   onAdd?(obj: T, isInInitialList: boolean): void;

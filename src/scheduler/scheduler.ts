@@ -17,14 +17,8 @@ import type {
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { isNotFound } from '../api/index.ts';
-import { BUILTIN_RESOURCES } from '../client/index.ts';
-import type {
-  Clientset,
-  DeletedFinalStateUnknown,
-  EventRecorder,
-  InformerFactory,
-  SharedInformer,
-} from '../client/index.ts';
+import { BUILTIN_RESOURCES, unwrapTombstone } from '../client/index.ts';
+import type { Clientset, EventRecorder, InformerFactory, SharedInformer } from '../client/index.ts';
 import {
   CycleState,
   Snapshot,
@@ -51,9 +45,6 @@ export interface SchedulerOptions {
   /** Told of errors the loop survives (failed bindings, status writes). */
   onError?: (what: string, err: unknown) => void;
 }
-
-const unwrap = <T>(o: T | DeletedFinalStateUnknown<T>): T =>
-  typeof o === 'object' && o !== null && 'deletedFinalStateUnknown' in o ? o.obj : o;
 
 const nameOf = (p: Pod): string => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
 const assigned = (p: Pod): boolean => (p.spec?.nodeName ?? '') !== '';
@@ -121,7 +112,7 @@ export class Scheduler {
         this.queue.moveAllToActiveOrBackoffQueue();
       },
       onDelete: (o) => {
-        this.snapshot.removeNode(unwrap(o).metadata?.name ?? '');
+        this.snapshot.removeNode(unwrapTombstone(o).metadata?.name ?? '');
       },
     });
     this.pods.addEventHandler({
@@ -133,7 +124,7 @@ export class Scheduler {
         this.podAdded(p);
       },
       onDelete: (o) => {
-        const p = unwrap(o);
+        const p = unwrapTombstone(o);
         if (assigned(p)) {
           this.forgetAssigned(p);
           // Freed resources may let pending pods fit.

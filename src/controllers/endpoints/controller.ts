@@ -4,13 +4,12 @@
  * under `addresses` and the others under `notReadyAddresses`, grouped by the ports they offer.
  */
 import { isForbidden, isNotFound, selectorFromSet, statusCause } from '../../api/index.ts';
-import { BUILTIN_RESOURCES, splitObjectKey } from '../../client/index.ts';
+import { BUILTIN_RESOURCES, splitObjectKey, unwrapTombstone } from '../../client/index.ts';
 import type {
   Clientset,
   EventRecorder,
   InformerFactory,
   KubeObject,
-  DeletedFinalStateUnknown,
   SharedInformer,
 } from '../../client/index.ts';
 import { newRateLimitingQueue, runWorkers } from '../../client/workqueue/index.ts';
@@ -62,12 +61,6 @@ export interface EndpointsControllerOptions {
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-function unwrap<T>(obj: T | DeletedFinalStateUnknown<T>): T {
-  return typeof obj === 'object' && obj !== null && 'deletedFinalStateUnknown' in obj
-    ? obj.obj
-    : obj;
-}
-
 /** A copy of `map` without `keys`. */
 function withoutKeys(
   map: Readonly<Record<string, string>> | undefined,
@@ -110,7 +103,7 @@ export class EndpointsController {
         enqueue(cur);
       },
       onDelete: (obj) => {
-        enqueue(unwrap(obj));
+        enqueue(unwrapTombstone(obj));
       },
     });
     const addPodServices = (pod: Pod): void => {
@@ -123,13 +116,13 @@ export class EndpointsController {
           this.queue.add(k);
       },
       onDelete: (obj) => {
-        addPodServices(unwrap(obj));
+        addPodServices(unwrapTombstone(obj));
       },
     });
     // Endpoints deleted by someone else are recreated (or, with no Service, stay gone).
     this.endpoints.addEventHandler({
       onDelete: (obj) => {
-        enqueue(unwrap(obj));
+        enqueue(unwrapTombstone(obj));
       },
     });
   }

@@ -5,10 +5,9 @@
  * are updated in place rather than recreated.
  */
 import { isNotFound, selectorFromSet, statusCause } from '../../api/index.ts';
-import { BUILTIN_RESOURCES, splitObjectKey } from '../../client/index.ts';
+import { BUILTIN_RESOURCES, splitObjectKey, unwrapTombstone } from '../../client/index.ts';
 import type {
   Clientset,
-  DeletedFinalStateUnknown,
   EventRecorder,
   InformerFactory,
   KubeObject,
@@ -59,12 +58,6 @@ export interface EndpointSliceControllerOptions {
   maxEndpointsPerSlice?: number;
   /** Told of each failed sync (the key is retried with backoff). */
   onError?: (key: string, err: unknown) => void;
-}
-
-function unwrap<T>(obj: T | DeletedFinalStateUnknown<T>): T {
-  return typeof obj === 'object' && obj !== null && 'deletedFinalStateUnknown' in obj
-    ? obj.obj
-    : obj;
 }
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -492,7 +485,7 @@ export class EndpointSliceController {
         enqueue(cur);
       },
       onDelete: (obj) => {
-        enqueue(unwrap(obj));
+        enqueue(unwrapTombstone(obj));
       },
     });
     const addPodServices = (pod: Pod): void => {
@@ -506,7 +499,7 @@ export class EndpointSliceController {
         }
       },
       onDelete: (obj) => {
-        addPodServices(unwrap(obj));
+        addPodServices(unwrapTombstone(obj));
       },
     });
     const sliceChanged = (s: EndpointSlice): void => {
@@ -523,7 +516,7 @@ export class EndpointSliceController {
         sliceChanged(cur);
       },
       onDelete: (obj) => {
-        const s = unwrap(obj);
+        const s = unwrapTombstone(obj);
         this.deleted.delete(s.metadata?.uid ?? '');
         sliceChanged(s);
       },

@@ -15,13 +15,13 @@
 import { isConflict, isNotFound, newBuiltinScheme } from '../../api/index.ts';
 import type {
   Clientset,
-  DeletedFinalStateUnknown,
   GroupVersionResource,
   InformerFactory,
   KubeObject,
   SharedInformer,
 } from '../../client/index.ts';
 import { newRateLimitingQueue, runWorkers } from '../../client/workqueue/index.ts';
+import { unwrapTombstone } from '../../client/index.ts';
 import type { RateLimitingQueue } from '../../client/workqueue/index.ts';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 
@@ -52,12 +52,6 @@ export interface GarbageCollectorOptions {
   resolve?: (apiVersion: string, kind: string) => ResolvedKind | undefined;
   /** Told of each failed sync (the key is retried with backoff). */
   onError?: (key: string, err: unknown) => void;
-}
-
-function unwrap<T>(obj: T | DeletedFinalStateUnknown<T>): T {
-  return typeof obj === 'object' && obj !== null && 'deletedFinalStateUnknown' in obj
-    ? obj.obj
-    : obj;
 }
 
 function defaultResolver(): (apiVersion: string, kind: string) => ResolvedKind | undefined {
@@ -123,7 +117,7 @@ export class GarbageCollector {
           this.enqueueDeletingOwners(old);
         },
         onDelete: (obj) => {
-          const o = unwrap(obj);
+          const o = unwrapTombstone(obj);
           this.enqueueDependents(o.metadata?.uid ?? '');
           // An owner waiting for its dependents may now be free to go.
           this.enqueueDeletingOwners(o);

@@ -7,22 +7,11 @@
  *   changed.
  */
 import { isAlreadyExists, isNotFound, statusCause } from '../../api/index.ts';
-import { BUILTIN_RESOURCES } from '../../client/index.ts';
-import type {
-  Clientset,
-  DeletedFinalStateUnknown,
-  InformerFactory,
-  SharedInformer,
-} from '../../client/index.ts';
+import { BUILTIN_RESOURCES, unwrapTombstone } from '../../client/index.ts';
+import type { Clientset, InformerFactory, SharedInformer } from '../../client/index.ts';
 import { newRateLimitingQueue, runWorkers } from '../../client/workqueue/index.ts';
 import type { RateLimitingQueue } from '../../client/workqueue/index.ts';
 import type { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-types/core/v1.js';
-
-function unwrap<T>(obj: T | DeletedFinalStateUnknown<T>): T {
-  return typeof obj === 'object' && obj !== null && 'deletedFinalStateUnknown' in obj
-    ? obj.obj
-    : obj;
-}
 
 const terminatingCause = (err: unknown): boolean =>
   statusCause(err, 'NamespaceTerminating') !== undefined;
@@ -68,7 +57,7 @@ export class ServiceAccountsController {
     });
     this.serviceAccounts.addEventHandler({
       onDelete: (obj) => {
-        const sa = unwrap(obj);
+        const sa = unwrapTombstone(obj);
         if (this.names.includes(sa.metadata?.name ?? '')) {
           this.queue.add(sa.metadata?.namespace ?? '');
         }
@@ -176,7 +165,7 @@ export class RootCACertPublisher {
         cmChanged(cm);
       },
       onDelete: (obj) => {
-        cmChanged(unwrap(obj));
+        cmChanged(unwrapTombstone(obj));
       },
     });
   }

@@ -5,7 +5,7 @@
  * failure requeue it with rate limiting (dropping it after `maxRetries`, when set). A key is
  * never synced by two workers at once (the workqueue guarantees it).
  */
-import { objectKey } from '../../client/index.ts';
+import { objectKey, unwrapTombstone } from '../../client/index.ts';
 import type { DeletedFinalStateUnknown, KubeObject } from '../../client/index.ts';
 import { newRateLimitingQueue, runWorkers } from '../../client/workqueue/index.ts';
 import type { RateLimitingQueue } from '../../client/workqueue/index.ts';
@@ -41,11 +41,8 @@ export interface ControllerOptions {
   readonly logger?: ControllerLogger;
 }
 
-/** The object of an informer delete notification, tombstone or not. */
-export function unwrapTombstone<T>(obj: T | DeletedFinalStateUnknown<T>): T {
-  const t = obj as Partial<DeletedFinalStateUnknown<T>>;
-  return t.deletedFinalStateUnknown === true && t.obj !== undefined ? t.obj : (obj as T);
-}
+/** Re-exported for the controllers that import it from here. */
+export { unwrapTombstone } from '../../client/index.ts';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

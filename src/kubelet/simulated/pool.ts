@@ -15,7 +15,7 @@
 import type { Node, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../api/index.ts';
-import { BUILTIN_RESOURCES, objectKey } from '../../client/index.ts';
+import { BUILTIN_RESOURCES, objectKey, unwrapTombstone } from '../../client/index.ts';
 import type {
   Clientset,
   DeletedFinalStateUnknown,
@@ -630,7 +630,7 @@ export class SimulatedNodePool {
 
   /** Informer delete: the pod is gone; its IP is free. */
   private forget(obj: Pod | DeletedFinalStateUnknown<Pod>): void {
-    const pod = 'deletedFinalStateUnknown' in obj ? obj.obj : obj;
+    const pod = unwrapTombstone(obj);
     const key = objectKey(pod);
     const st = this.pods.get(key);
     if (st === undefined || st.uid !== (pod.metadata?.uid ?? '')) return;
