@@ -46,6 +46,9 @@ export interface SchedulerOptions {
   onError?: (what: string, err: unknown) => void;
 }
 
+/** Pods-informer index: pending pods by the node preemption nominated them to. */
+const NOMINATED_INDEX = 'skiff.dev/nominatedNodeName';
+
 const nameOf = (p: Pod): string => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
 const assigned = (p: Pod): boolean => (p.spec?.nodeName ?? '') !== '';
 const terminal = (p: Pod): boolean =>
@@ -70,6 +73,12 @@ export class Scheduler {
     this.queue = new PriorityQueue(opts.now === undefined ? {} : { now: opts.now });
     const inf = opts.informers;
     this.pods = inf.informer<Pod>(BUILTIN_RESOURCES.pods);
+    this.pods.addIndexers({
+      [NOMINATED_INDEX]: (p) => {
+        const node = p.status?.nominatedNodeName ?? '';
+        return assigned(p) || node === '' ? [] : [node];
+      },
+    });
     this.nodes = inf.informer<Node>(BUILTIN_RESOURCES.nodes);
     const services = inf.informer<Service>(BUILTIN_RESOURCES.services);
     const rcs = inf.informer<ReplicationController>(BUILTIN_RESOURCES.replicationControllers);
@@ -95,10 +104,8 @@ export class Scheduler {
           });
         },
         podDisruptionBudgets: () => pdbs.lister.list(),
-        nominatedPodsForNode: (node) =>
-          this.pods.lister
-            .list()
-            .filter((p) => !assigned(p) && p.status?.nominatedNodeName === node),
+        // Asked for every node of every scheduling cycle: an index, not a scan of all pods.
+        nominatedPodsForNode: (node) => this.pods.lister.byIndex(NOMINATED_INDEX, node),
       },
     );
 
