@@ -8,6 +8,7 @@
 import type { CertificateAuthority, CertificateKeyPair } from '../apiserver/pki/index.ts';
 import { ensureClientCertificate } from './data-dir.ts';
 import type { ServerFlags } from './server-flags.ts';
+import type { ComponentIdentity } from './component-identity.ts';
 
 /** Running components; `stop()` aborts them and resolves once they all stopped. */
 export interface RunningComponents {
@@ -38,66 +39,46 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
   const debug = (what: string, err: unknown): void => {
     if (process.env['SKIFF_DEBUG'] === '1') ctx.warn(`${what}: ${errorText(err)}`);
   };
-  if (ctx.flags.disableControllerManager !== true) {
-    runs.push(
-      (async () => {
-        const cert = await ensureClientCertificate(ctx.dataDir, ctx.ca, 'controller-manager', {
-          commonName: 'system:kube-controller-manager',
-        });
-        const { runControllerManager } = await import('./controller-manager.ts');
-        await runControllerManager({
-          server: ctx.server,
-          caPem: ctx.ca.certPem,
-          certPem: cert.pair.certPem,
-          keyPem: cert.pair.keyPem,
-          signal: abort.signal,
-          onError: (what, err) => {
-            if (process.env['SKIFF_DEBUG'] === '1')
-              ctx.warn(`controller-manager: ${what}: ${errorText(err)}`);
-          },
-        });
-      })().catch((err: unknown) => {
-        ctx.warn(`controller-manager stopped: ${errorText(err)}`);
-      }),
-    );
-  }
-  const identity = async (file: string, commonName: string) => {
+  const identity = async (file: string, commonName: string): Promise<ComponentIdentity> => {
     const cert = await ensureClientCertificate(ctx.dataDir, ctx.ca, file, { commonName });
-    return {
-      server: ctx.server,
-      caPem: ctx.ca.certPem,
-      certPem: cert.pair.certPem,
-      keyPem: cert.pair.keyPem,
-    };
+    return { server: ctx.server, caPem: ctx.ca.certPem, ...cert.pair };
   };
-  if (ctx.flags.disableScheduler !== true) {
+  /** Runs `body` in the background; its failure is reported once, never thrown. */
+  const start = (name: string, body: () => Promise<void>): void => {
     runs.push(
-      (async () => {
-        const id = await identity('scheduler', 'system:kube-scheduler');
-        const { runScheduler } = await import('./scheduler-and-nodes.ts');
-        await runScheduler(id, abort.signal, debug);
-      })().catch((err: unknown) => {
-        ctx.warn(`scheduler stopped: ${errorText(err)}`);
+      body().catch((err: unknown) => {
+        ctx.warn(`${name} stopped: ${errorText(err)}`);
       }),
     );
+  };
+  if (ctx.flags.disableControllerManager !== true) {
+    start('controller-manager', async () => {
+      const id = await identity('controller-manager', 'system:kube-controller-manager');
+      const { runControllerManager } = await import('./controller-manager.ts');
+      await runControllerManager({
+        identity: id,
+        signal: abort.signal,
+        onError: (what, err) => {
+          debug(`controller-manager: ${what}`, err);
+        },
+      });
+    });
+  }
+  if (ctx.flags.disableScheduler !== true) {
+    start('scheduler', async () => {
+      const id = await identity('scheduler', 'system:kube-scheduler');
+      const { runScheduler } = await import('./scheduler-and-nodes.ts');
+      await runScheduler(id, abort.signal, debug);
+    });
   }
   const nodes = ctx.flags.simulatedNodes ?? 0;
   if (nodes > 0) {
-    runs.push(
-      (async () => {
-        const { SIMULATED_POOL_USER, runSimulatedNodes } = await import('./scheduler-and-nodes.ts');
-        const id = await identity('simulated-nodes', SIMULATED_POOL_USER);
-        const admin = {
-          server: ctx.server,
-          caPem: ctx.ca.certPem,
-          certPem: ctx.admin.certPem,
-          keyPem: ctx.admin.keyPem,
-        };
-        await runSimulatedNodes(id, admin, nodes, abort.signal, debug);
-      })().catch((err: unknown) => {
-        ctx.warn(`simulated nodes stopped: ${errorText(err)}`);
-      }),
-    );
+    start('simulated nodes', async () => {
+      const { SIMULATED_POOL_USER, runSimulatedNodes } = await import('./scheduler-and-nodes.ts');
+      const id = await identity('simulated-nodes', SIMULATED_POOL_USER);
+      const admin = { server: ctx.server, caPem: ctx.ca.certPem, ...ctx.admin };
+      await runSimulatedNodes(id, admin, nodes, abort.signal, debug);
+    });
   }
   return {
     async stop(): Promise<void> {

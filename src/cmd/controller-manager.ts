@@ -44,6 +44,8 @@ import {
   RootCACertPublisher,
   ServiceAccountsController,
 } from '../controllers/serviceaccount/index.ts';
+import { restConfigOf } from './component-identity.ts';
+import type { ComponentIdentity } from './component-identity.ts';
 import { newDeploymentController } from '../controllers/deployment/index.ts';
 import {
   newReplicaSetController,
@@ -263,12 +265,8 @@ export const CONTROLLER_NAMES: readonly string[] = CONTROLLERS.map((c) => c.name
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
-  /** `https://host:port` of the API server. */
-  server: string;
-  caPem: string;
-  /** The `system:kube-controller-manager` client certificate and key. */
-  certPem: string;
-  keyPem: string;
+  /** The API server and the `system:kube-controller-manager` client certificate. */
+  identity: ComponentIdentity;
   signal: AbortSignal;
   /** Controllers to run (default: all). */
   controllers?: readonly string[];
@@ -351,13 +349,10 @@ class ServiceAccountClients {
  */
 export async function runControllerManager(opts: ControllerManagerOptions): Promise<void> {
   const onError = opts.onError ?? (() => undefined);
-  const rootConfig: RestConfig = {
-    server: opts.server,
-    ca: Buffer.from(opts.caPem),
-    cert: Buffer.from(opts.certPem),
-    key: Buffer.from(opts.keyPem),
-    userAgent: `kube-controller-manager/${USER_AGENT_VERSION} (linux/amd64) kubernetes/skiff`,
-  };
+  const rootConfig = restConfigOf(
+    opts.identity,
+    `kube-controller-manager/${USER_AGENT_VERSION} (linux/amd64) kubernetes/skiff`,
+  );
   const { clientset: root, transport } = newRestClientset(rootConfig);
   const wanted = new Set(opts.controllers ?? CONTROLLER_NAMES);
   const entries = CONTROLLERS.filter((c) => wanted.has(c.name));
@@ -392,7 +387,7 @@ export async function runControllerManager(opts: ControllerManagerOptions): Prom
             clientset,
             informers,
             recorder,
-            caPem: opts.caPem,
+            caPem: opts.identity.caPem,
             logger: {
               info: () => undefined,
               error: (msg, fields) => {

@@ -18,27 +18,10 @@ import {
   newRestClientset,
   runLeaderElection,
 } from '../client/index.ts';
-import type { RestConfig } from '../client/index.ts';
 import { SimulatedNodePool } from '../kubelet/simulated/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
-
-/** How a component reaches the API server: URL, CA and its client certificate. */
-export interface ComponentIdentity {
-  server: string;
-  caPem: string;
-  certPem: string;
-  keyPem: string;
-}
-
-function restConfig(id: ComponentIdentity, userAgent: string): RestConfig {
-  return {
-    server: id.server,
-    ca: Buffer.from(id.caPem),
-    cert: Buffer.from(id.certPem),
-    key: Buffer.from(id.keyPem),
-    userAgent,
-  };
-}
+import { restConfigOf } from './component-identity.ts';
+import type { ComponentIdentity } from './component-identity.ts';
 
 /** Runs the scheduler until `signal` aborts (leader-elected, as upstream). */
 export async function runScheduler(
@@ -48,7 +31,7 @@ export async function runScheduler(
 ): Promise<void> {
   setMaxListeners(0, signal);
   const { clientset, transport } = newRestClientset(
-    restConfig(id, 'kube-scheduler/v1.32.0 (linux/amd64) kubernetes/skiff'),
+    restConfigOf(id, 'kube-scheduler/v1.32.0 (linux/amd64) kubernetes/skiff'),
   );
   try {
     const identity = `${hostname()}_${randomUUID()}`;
@@ -137,7 +120,7 @@ export async function runSimulatedNodes(
   onError: (what: string, err: unknown) => void,
 ): Promise<void> {
   setMaxListeners(0, signal);
-  const adminClient = newRestClientset(restConfig(admin, 'skiff/v1.32.0 (linux/amd64) skiff'));
+  const adminClient = newRestClientset(restConfigOf(admin, 'skiff/v1.32.0 (linux/amd64) skiff'));
   try {
     const rbac = (resource: string) =>
       adminClient.clientset.resource<ClusterRole | ClusterRoleBinding>({
@@ -159,7 +142,7 @@ export async function runSimulatedNodes(
     adminClient.transport.close();
   }
   const { clientset, transport } = newRestClientset(
-    restConfig(id, 'kubelet/v1.32.0 (linux/amd64) kubernetes/skiff-simulated'),
+    restConfigOf(id, 'kubelet/v1.32.0 (linux/amd64) kubernetes/skiff-simulated'),
   );
   try {
     const informers = new InformerFactory(clientset, {

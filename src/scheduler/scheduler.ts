@@ -127,13 +127,13 @@ export class Scheduler {
         this.podAdded(p);
       },
       onUpdate: (old, p) => {
-        if (assigned(old)) this.forgetAssigned(old);
+        if (assigned(old)) this.snapshot.removePod(old);
         this.podAdded(p);
       },
       onDelete: (o) => {
         const p = unwrapTombstone(o);
         if (assigned(p)) {
-          this.forgetAssigned(p);
+          this.snapshot.removePod(p);
           // Freed resources may let pending pods fit.
           this.queue.moveAllToActiveOrBackoffQueue();
         } else this.queue.delete(p);
@@ -162,10 +162,6 @@ export class Scheduler {
       return;
     }
     this.queue.update(p);
-  }
-
-  private forgetAssigned(p: Pod): void {
-    this.snapshot.removePod(p);
   }
 
   /** Schedules until `signal` aborts; resolves once the loop stopped. */
