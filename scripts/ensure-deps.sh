@@ -18,6 +18,11 @@ fi
 debs=(
   "etcd:etcd-server"
   "openssl:openssl"
+  "docker-registry:docker-registry"
+  "umoci:umoci"
+  "skopeo:skopeo"
+  "busybox:busybox-static"
+  "setfattr:attr"
 )
 missing=()
 for entry in "${debs[@]}"; do
