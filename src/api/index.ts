@@ -23,3 +23,5 @@ export * from './rbac/index.ts';
 export * from './serviceaccount/index.ts';
 export * from './noderestriction/index.ts';
 export * from './taints.ts';
+export * from './pki/index.ts';
+export * from './certificates/index.ts';

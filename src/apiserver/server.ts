@@ -31,7 +31,13 @@ import {
 import { Cacher, type Storage, type StoredObject } from '../storage/index.ts';
 import { createHandler, registryKey } from './http/handler.ts';
 import { newSecurity } from './auth/index.ts';
-import { Auditor, FileAuditBackend, parseAuditPolicy } from './audit/index.ts';
+import {
+  Auditor,
+  FileAuditBackend,
+  parseAuditPolicy,
+  validateRotationOptions,
+} from './audit/index.ts';
+import type { RotationOptions } from './audit/index.ts';
 import { readFile } from 'node:fs/promises';
 import { NamespaceDefaults } from './controllers/namespace-defaults.ts';
 import { ResourceQuotaController } from './controllers/resource-quota.ts';
@@ -52,12 +58,13 @@ import { strategyFor } from './registry/strategy.ts';
 export interface ApiServerOptions {
   storage: Storage;
   /**
-   * Run the namespace loops inside the API server (default true): deleting a terminating
-   * namespace's content, and the default ServiceAccount and `kube-root-ca.crt` per namespace.
-   * False when a controller-manager runs its namespace, serviceaccount and root-ca-cert-publisher
-   * controllers instead (as upstream, where the API server does neither).
+   * Run the controller loops inside the API server (default true): deleting a terminating
+   * namespace's content, the default ServiceAccount and `kube-root-ca.crt` per namespace, and
+   * ResourceQuota usage. False when a controller-manager runs its namespace, serviceaccount,
+   * root-ca-cert-publisher and resourcequota controllers instead (as upstream, where the API
+   * server does none of these; quota admission stays in the API server either way).
    */
-  namespaceControllers?: boolean;
+  inProcessControllers?: boolean;
   /** Address to listen on, e.g. '127.0.0.1' or '0.0.0.0'. */
   bindAddress: string;
   /** Port; 0 picks a free one (see the returned url). */
@@ -87,8 +94,11 @@ export interface ApiServerOptions {
   serviceAccountIssuer?: string;
   /** Static bearer tokens (upstream --token-auth-file: CSV `token,user,uid,"group1,group2"`). */
   tokenAuthFile?: string;
-  /** Audit log: a Policy file (upstream --audit-policy-file) and the JSON-lines log file. */
-  audit?: { policyFile: string; logPath: string };
+  /**
+   * Audit log: a Policy file (upstream --audit-policy-file), the JSON-lines log file and its
+   * rotation (--audit-log-maxsize/-maxbackup/-maxage/-compress; negative values are refused).
+   */
+  audit?: { policyFile: string; logPath: string; rotation?: RotationOptions };
 }
 
 export interface RunningApiServer {
@@ -509,7 +519,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
   // Awaited before the server reports ready; no unhandled rejection meanwhile.
   securityStarted.catch(() => undefined);
-  const ownLoops = opts.namespaceControllers !== false;
+  const ownLoops = opts.inProcessControllers !== false;
   if (namespaces !== undefined && ownLoops) {
     lifecycle = new NamespaceLifecycle({
       namespaces,
@@ -520,7 +530,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     lifecycle.trigger(); // namespaces left terminating by an earlier run
   }
   const quotas = registries.get(registryKey('', 'v1', 'resourcequotas'));
-  if (quotas !== undefined) {
+  if (quotas !== undefined && ownLoops) {
     quotaController = new ResourceQuotaController({
       storage: opts.storage,
       quotas,
@@ -554,7 +564,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   let auditor: Auditor | undefined;
   if (opts.audit !== undefined) {
     const policy = parseAuditPolicy(await readFile(opts.audit.policyFile, 'utf8'));
-    auditBackend = new FileAuditBackend({ path: opts.audit.logPath });
+    const rotation = opts.audit.rotation ?? {};
+    const rotationErrors = validateRotationOptions(rotation);
+    if (rotationErrors.length > 0) throw new Error(rotationErrors.join(', '));
+    auditBackend = new FileAuditBackend({ path: opts.audit.logPath, rotation });
     auditor = new Auditor({ policy, sink: auditBackend });
   }
 

@@ -58,6 +58,7 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
       await runControllerManager({
         identity: id,
         signal: abort.signal,
+        signingCA: ctx.ca,
         onError: (what, err) => {
           debug(`controller-manager: ${what}`, err);
         },
@@ -72,11 +73,19 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
     });
   }
   const nodes = ctx.flags.simulatedNodes ?? 0;
+  const admin = { server: ctx.server, caPem: ctx.ca.certPem, ...ctx.admin };
+  if (nodes === 0) {
+    // Remote pools (`skiff agent --simulated N`) need the pool's role even when this server
+    // runs no simulated nodes itself.
+    start('simulated node pool role', async () => {
+      const { ensureSimulatedPoolRbac } = await import('./scheduler-and-nodes.ts');
+      await ensureSimulatedPoolRbac(admin);
+    });
+  }
   if (nodes > 0) {
     start('simulated nodes', async () => {
       const { SIMULATED_POOL_USER, runSimulatedNodes } = await import('./scheduler-and-nodes.ts');
       const id = await identity('simulated-nodes', SIMULATED_POOL_USER);
-      const admin = { server: ctx.server, caPem: ctx.ca.certPem, ...ctx.admin };
       await runSimulatedNodes(id, admin, nodes, abort.signal, debug);
     });
   }

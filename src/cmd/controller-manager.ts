@@ -36,6 +36,13 @@ import { newStatefulSetController } from '../controllers/statefulset/index.ts';
 import { newCronJobController } from '../controllers/cronjob/index.ts';
 import { newJobController } from '../controllers/job/index.ts';
 import { newPodGCController } from '../controllers/podgc/index.ts';
+import {
+  newCSRApprovingController,
+  newCSRCleanerController,
+  newCSRSigningController,
+} from '../controllers/certificates/index.ts';
+import type { CertificateAuthority } from '../api/index.ts';
+import { newResourceQuotaController } from '../controllers/resourcequota/index.ts';
 import { newTTLAfterFinishedController } from '../controllers/ttlafterfinished/index.ts';
 import { EndpointSliceController } from '../controllers/endpointslice/index.ts';
 import { GarbageCollector } from '../controllers/garbagecollector/index.ts';
@@ -62,6 +69,8 @@ export interface ControllerContext {
   recorder: EventRecorder;
   /** The cluster CA (PEM), published in every namespace. */
   caPem: string;
+  /** The CA certificate and key the CSR signing controller signs with (absent: no signing). */
+  signingCA?: CertificateAuthority;
   /** Where controllers report failed syncs (they retry them). */
   logger: {
     info(msg: string, fields?: Readonly<Record<string, unknown>>): void;
@@ -253,6 +262,34 @@ const CONTROLLERS: readonly ControllerEntry[] = [
     make: (ctx) => newPodGCController(ctx),
   },
   {
+    // Upstream --concurrent-resource-quota-syncs defaults to 5.
+    name: 'resourcequota-controller',
+    serviceAccount: 'resourcequota-controller',
+    workers: 5,
+    make: (ctx) => newResourceQuotaController(ctx),
+  },
+  {
+    name: 'certificatesigningrequest-signing-controller',
+    serviceAccount: 'certificate-controller',
+    workers: 5,
+    make: (ctx) =>
+      ctx.signingCA === undefined
+        ? { run: () => Promise.resolve() }
+        : newCSRSigningController({ ...ctx, ca: ctx.signingCA }),
+  },
+  {
+    name: 'certificatesigningrequest-approving-controller',
+    serviceAccount: 'certificate-controller',
+    workers: 5,
+    make: (ctx) => newCSRApprovingController(ctx),
+  },
+  {
+    name: 'certificatesigningrequest-cleaner-controller',
+    serviceAccount: 'certificate-controller',
+    workers: 1,
+    make: (ctx) => newCSRCleanerController(ctx),
+  },
+  {
     name: 'garbage-collector-controller',
     serviceAccount: 'generic-garbage-collector',
     workers: 20,
@@ -274,6 +311,8 @@ export interface ControllerManagerOptions {
   leaderElect?: boolean;
   /** Called with errors the loops survive (logging). */
   onError?: (what: string, err: unknown) => void;
+  /** The cluster CA with its key, for the CSR signing controller (absent: CSRs are not signed). */
+  signingCA?: CertificateAuthority;
 }
 
 /**
@@ -388,6 +427,7 @@ export async function runControllerManager(opts: ControllerManagerOptions): Prom
             informers,
             recorder,
             caPem: opts.identity.caPem,
+            ...(opts.signingCA !== undefined ? { signingCA: opts.signingCA } : {}),
             logger: {
               info: () => undefined,
               error: (msg, fields) => {

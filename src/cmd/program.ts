@@ -8,6 +8,8 @@ import { addServerOptions, serverFlagsFrom } from './server-options.ts';
 import { runVersion, versionInfo } from './version.ts';
 import { finish } from './finish.ts';
 import { registerTokenCommands } from './token.ts';
+import { registerImageCommands } from './image.ts';
+import { registerAgentCommand } from './agent.ts';
 
 /** The commander program of every verb; `parseAsync(process.argv)` runs the one given. */
 export function buildProgram(): Command {
@@ -55,6 +57,8 @@ export function buildProgram(): Command {
     finish(await runUp(serverFlagsFrom(opts)));
   });
 
+  registerAgentCommand(program);
   registerTokenCommands(program);
+  registerImageCommands(program);
   return program;
 }

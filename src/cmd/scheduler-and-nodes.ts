@@ -18,9 +18,11 @@ import {
   newRestClientset,
   runLeaderElection,
 } from '../client/index.ts';
+import type { RestConfig } from '../client/index.ts';
 import { SimulatedNodePool } from '../kubelet/simulated/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
 import { restConfigOf } from './component-identity.ts';
+import { SIMULATED_POOL_GROUP } from './agent-csr.ts';
 import type { ComponentIdentity } from './component-identity.ts';
 
 /** Runs the scheduler until `signal` aborts (leader-elected, as upstream). */
@@ -105,21 +107,18 @@ const POOL_BINDING: ClusterRoleBinding = {
     kind: 'ClusterRole',
     name: SIMULATED_POOL_USER,
   },
-  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: SIMULATED_POOL_USER }],
+  subjects: [
+    { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: SIMULATED_POOL_USER },
+    { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: SIMULATED_POOL_GROUP },
+  ],
 };
 
 /**
- * Runs `count` simulated nodes named `sim-node-<i>` until `signal` aborts. `admin` creates the
- * pool's ClusterRole and binding first (idempotent).
+ * Creates the pool's ClusterRole and its binding (idempotent) through `admin`: bound to the
+ * in-process pool's user and to the group of remote pools (`skiff agent --simulated`), whose
+ * certificates say `O=skiff:simulated-node-pools`. An existing binding missing a subject gets it.
  */
-export async function runSimulatedNodes(
-  id: ComponentIdentity,
-  admin: ComponentIdentity,
-  count: number,
-  signal: AbortSignal,
-  onError: (what: string, err: unknown) => void,
-): Promise<void> {
-  setMaxListeners(0, signal);
+export async function ensureSimulatedPoolRbac(admin: ComponentIdentity): Promise<void> {
   const adminClient = newRestClientset(restConfigOf(admin, 'skiff/v1.32.0 (linux/amd64) skiff'));
   try {
     const rbac = (resource: string) =>
@@ -136,14 +135,60 @@ export async function runSimulatedNodes(
         await rbac(resource).create('', obj);
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
+        if (resource === 'clusterrolebindings') {
+          const current = (await rbac(resource).get('', SIMULATED_POOL_USER)) as ClusterRoleBinding;
+          const have = current.subjects ?? [];
+          const missing = (POOL_BINDING.subjects ?? []).filter(
+            (want) => !have.some((s) => s.kind === want.kind && s.name === want.name),
+          );
+          if (missing.length > 0) {
+            await rbac(resource).update('', { ...current, subjects: [...have, ...missing] });
+          }
+        }
       }
     }
   } finally {
     adminClient.transport.close();
   }
-  const { clientset, transport } = newRestClientset(
-    restConfigOf(id, 'kubelet/v1.32.0 (linux/amd64) kubernetes/skiff-simulated'),
+}
+
+/**
+ * Runs `count` simulated nodes named `sim-node-<i>` until `signal` aborts. `admin` creates the
+ * pool's ClusterRole and binding first (idempotent).
+ */
+export async function runSimulatedNodes(
+  id: ComponentIdentity,
+  admin: ComponentIdentity,
+  count: number,
+  signal: AbortSignal,
+  onError: (what: string, err: unknown) => void,
+): Promise<void> {
+  await ensureSimulatedPoolRbac(admin);
+  await runSimulatedNodePool(
+    restConfigOf(id, SIMULATED_POOL_USER_AGENT),
+    Array.from({ length: count }, (_, i) => `sim-node-${String(i)}`),
+    signal,
+    onError,
   );
+}
+
+/** The User-Agent of a simulated node pool (its part before `/` is the field manager). */
+export const SIMULATED_POOL_USER_AGENT = 'kubelet/v1.32.0 (linux/amd64) kubernetes/skiff-simulated';
+
+/**
+ * Runs a simulated node pool of the nodes `nodeNames` through the API server `config` reaches
+ * until `signal` aborts: the one code path of `skiff server --simulated-nodes` (in-process) and
+ * `skiff agent --simulated` (remote, with a certificate from the TLS bootstrap). A node annotated
+ * {@link SIMULATED_STOPPED_ANNOTATION} stops; removing the annotation starts it again.
+ */
+export async function runSimulatedNodePool(
+  config: RestConfig,
+  nodeNames: readonly string[],
+  signal: AbortSignal,
+  onError: (what: string, err: unknown) => void,
+): Promise<void> {
+  setMaxListeners(0, signal);
+  const { clientset, transport } = newRestClientset(config);
   try {
     const informers = new InformerFactory(clientset, {
       onError: (err) => {
@@ -153,7 +198,7 @@ export async function runSimulatedNodes(
     const pool = new SimulatedNodePool({
       clientset,
       informers,
-      nodes: Array.from({ length: count }, (_, i) => ({ name: `sim-node-${String(i)}` })),
+      nodes: nodeNames.map((name) => ({ name })),
       onError: (err, what) => {
         onError(what, err);
       },

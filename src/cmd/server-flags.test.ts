@@ -50,3 +50,55 @@ describe('parseServerCommandLine (the commander-free start path)', () => {
     }
   });
 });
+
+describe('audit log rotation flags', () => {
+  it('parses --audit-log-maxsize/-maxbackup/-maxage/-compress on both paths', async () => {
+    const argv = [
+      '--audit-log-maxsize',
+      '1',
+      '--audit-log-maxbackup=3',
+      '--audit-log-maxage',
+      '7',
+      '--audit-log-compress',
+    ];
+    const want = {
+      auditLogMaxSize: 1,
+      auditLogMaxBackup: 3,
+      auditLogMaxAge: 7,
+      auditLogCompress: true,
+    };
+    const fast = parseServerCommandLine(['server', ...argv], {});
+    assert.deepEqual(
+      {
+        auditLogMaxSize: fast?.flags.auditLogMaxSize,
+        auditLogMaxBackup: fast?.flags.auditLogMaxBackup,
+        auditLogMaxAge: fast?.flags.auditLogMaxAge,
+        auditLogCompress: fast?.flags.auditLogCompress,
+      },
+      want,
+    );
+    // Not integers: commander reports them.
+    assert.equal(parseServerCommandLine(['server', '--audit-log-maxsize', '1.5'], {}), undefined);
+
+    const { Command } = await import('commander');
+    const { addServerOptions, serverFlagsFrom } = await import('./server-options.ts');
+    const cmd = addServerOptions(new Command('server')).exitOverride();
+    cmd.parse(argv, { from: 'user' });
+    const flags = serverFlagsFrom(cmd.opts());
+    assert.deepEqual(
+      {
+        auditLogMaxSize: flags.auditLogMaxSize,
+        auditLogMaxBackup: flags.auditLogMaxBackup,
+        auditLogMaxAge: flags.auditLogMaxAge,
+        auditLogCompress: flags.auditLogCompress,
+      },
+      want,
+    );
+    // Absent flags stay absent.
+    const none = serverFlagsFrom(
+      addServerOptions(new Command('server')).parse([], { from: 'user' }).opts(),
+    );
+    assert.equal('auditLogMaxSize' in none, false);
+    assert.equal('auditLogCompress' in none, false);
+  });
+});

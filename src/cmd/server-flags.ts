@@ -24,6 +24,15 @@ export interface ServerFlags {
   /** Audit policy file and log file (upstream --audit-policy-file, --audit-log-path). */
   auditPolicyFile?: string | undefined;
   auditLogPath?: string | undefined;
+  /**
+   * Audit log rotation (upstream --audit-log-maxsize MB, --audit-log-maxbackup,
+   * --audit-log-maxage days, --audit-log-compress); present only when given. Negative values
+   * are refused when the server starts, with upstream's messages.
+   */
+  auditLogMaxSize?: number;
+  auditLogMaxBackup?: number;
+  auditLogMaxAge?: number;
+  auditLogCompress?: boolean;
   /** Do not run the controller-manager in this process (present only when set). */
   disableControllerManager?: boolean;
   /** Do not run the scheduler in this process (present only when set). */
@@ -51,6 +60,33 @@ export function componentFlags(values: {
     ...(values.simulatedNodes === undefined
       ? {}
       : { simulatedNodes: Number(values.simulatedNodes) }),
+  };
+}
+
+/** Why `value` is not an integer (Go's strconv.ParseInt), or undefined when it is one. */
+export function intFlagError(value: string): string | undefined {
+  return /^[+-]?\d{1,15}$/.test(value) ? undefined : 'must be an integer.';
+}
+
+/** The audit log rotation flags, present only when given (values already checked as integers). */
+export function auditRotationFlags(values: {
+  auditLogMaxSize?: unknown;
+  auditLogMaxBackup?: unknown;
+  auditLogMaxAge?: unknown;
+  auditLogCompress?: unknown;
+}): Pick<
+  ServerFlags,
+  'auditLogMaxSize' | 'auditLogMaxBackup' | 'auditLogMaxAge' | 'auditLogCompress'
+> {
+  const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
+  const size = num(values.auditLogMaxSize);
+  const backup = num(values.auditLogMaxBackup);
+  const age = num(values.auditLogMaxAge);
+  return {
+    ...(size === undefined ? {} : { auditLogMaxSize: size }),
+    ...(backup === undefined ? {} : { auditLogMaxBackup: backup }),
+    ...(age === undefined ? {} : { auditLogMaxAge: age }),
+    ...(values.auditLogCompress === true ? { auditLogCompress: true } : {}),
   };
 }
 
@@ -109,6 +145,10 @@ export function parseServerCommandLine(
         'encryption-provider-config': { type: 'string' },
         'audit-policy-file': { type: 'string' },
         'audit-log-path': { type: 'string' },
+        'audit-log-maxsize': { type: 'string' },
+        'audit-log-maxbackup': { type: 'string' },
+        'audit-log-maxage': { type: 'string' },
+        'audit-log-compress': { type: 'boolean' },
         'disable-controller-manager': { type: 'boolean' },
         'disable-scheduler': { type: 'boolean' },
         'simulated-nodes': { type: 'string' },
@@ -124,7 +164,13 @@ export function parseServerCommandLine(
   const port = str(values['port']) ?? String(DEFAULT_PORT);
   const bindAddress = str(values['bind-address']) ?? DEFAULT_BIND_ADDRESS;
   const nodes = str(values['simulated-nodes']);
+  const rotation = {
+    auditLogMaxSize: str(values['audit-log-maxsize']),
+    auditLogMaxBackup: str(values['audit-log-maxbackup']),
+    auditLogMaxAge: str(values['audit-log-maxage']),
+  };
   if (
+    Object.values(rotation).some((v) => v !== undefined && intFlagError(v) !== undefined) ||
     portError(port) !== undefined ||
     bindAddressError(bindAddress) !== undefined ||
     (nodes !== undefined && nodeCountError(nodes) !== undefined)
@@ -148,6 +194,7 @@ export function parseServerCommandLine(
         disableScheduler: values['disable-scheduler'],
         simulatedNodes: nodes,
       }),
+      ...auditRotationFlags({ ...rotation, auditLogCompress: values['audit-log-compress'] }),
     },
   };
 }

@@ -7,8 +7,10 @@ import type { Command } from 'commander';
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_PORT,
+  auditRotationFlags,
   bindAddressError,
   componentFlags,
+  intFlagError,
   nodeCountError,
   portError,
   type ServerFlags,
@@ -23,6 +25,12 @@ function parsePort(value: string): number {
 
 function parseNodeCount(value: string): number {
   const err = nodeCountError(value);
+  if (err !== undefined) throw new InvalidArgumentError(err);
+  return Number(value);
+}
+
+function parseIntFlag(value: string): number {
+  const err = intFlagError(value);
   if (err !== undefined) throw new InvalidArgumentError(err);
   return Number(value);
 }
@@ -76,6 +84,24 @@ export function addServerOptions(cmd: Command): Command {
     )
     .addOption(
       new Option(
+        '--audit-log-maxsize <MB>',
+        'rotate the audit log at this size in megabytes (0: 100)',
+      ).argParser(parseIntFlag),
+    )
+    .addOption(
+      new Option('--audit-log-maxbackup <n>', 'rotated audit logs kept (0: all)').argParser(
+        parseIntFlag,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--audit-log-maxage <days>',
+        'days rotated audit logs are kept (0: no limit)',
+      ).argParser(parseIntFlag),
+    )
+    .addOption(new Option('--audit-log-compress', 'gzip rotated audit logs'))
+    .addOption(
+      new Option(
         '--disable-controller-manager',
         'do not run the controller-manager in this process',
       ),
@@ -109,5 +135,12 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
       auditLogPath: str(opts['auditLogPath'], 'audit-log-path'),
     }),
     ...componentFlags(opts),
+    // Commander camel-cases `--audit-log-maxsize` as `auditLogMaxsize`.
+    ...auditRotationFlags({
+      auditLogMaxSize: opts['auditLogMaxsize'],
+      auditLogMaxBackup: opts['auditLogMaxbackup'],
+      auditLogMaxAge: opts['auditLogMaxage'],
+      auditLogCompress: opts['auditLogCompress'],
+    }),
   };
 }

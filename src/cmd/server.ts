@@ -141,8 +141,9 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
       port: flags.port,
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
       serviceAccountKeyDir: join(dataDir, 'pki'),
-      // The controller-manager's namespace controllers replace the API server's own loops.
-      namespaceControllers: flags.disableControllerManager === true,
+      // The controller-manager's namespace, serviceaccount and resourcequota controllers
+      // replace the API server's own loops.
+      inProcessControllers: flags.disableControllerManager === true,
       ...(flags.tokenAuthFile === undefined ? {} : { tokenAuthFile: flags.tokenAuthFile }),
       ...(flags.auditPolicyFile === undefined
         ? {}
@@ -150,6 +151,16 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
             audit: {
               policyFile: flags.auditPolicyFile,
               logPath: flags.auditLogPath ?? join(dataDir, 'audit.log'),
+              rotation: {
+                ...(flags.auditLogMaxSize === undefined
+                  ? {}
+                  : { maxSizeMB: flags.auditLogMaxSize }),
+                ...(flags.auditLogMaxBackup === undefined
+                  ? {}
+                  : { maxBackups: flags.auditLogMaxBackup }),
+                ...(flags.auditLogMaxAge === undefined ? {} : { maxAgeDays: flags.auditLogMaxAge }),
+                ...(flags.auditLogCompress === true ? { compress: true } : {}),
+              },
             },
           }),
     });
@@ -210,7 +221,8 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
 /**
  * The Store's value transformer for an EncryptionConfiguration file (upstream
  * --encryption-provider-config): every built-in resource's storage prefix is registered, so the
- * configuration's resource names (`secrets`, `*.apps`, `*.*`) select what is encrypted.
+ * configuration's resource names (`secrets`, `*.apps`, `widgets.example.com`, `*.*`) select
+ * what is encrypted.
  */
 async function encryptionTransformer(path: string): Promise<StoreTransformer> {
   const { KeyPrefixTransformer, loadEncryptionConfigFile } =
@@ -218,11 +230,8 @@ async function encryptionTransformer(path: string): Promise<StoreTransformer> {
   const { newBuiltinScheme } = await import('../api/index.ts');
   const { transformers } = await loadEncryptionConfigFile(path);
   const transformer = new KeyPrefixTransformer(transformers);
-  for (const info of newBuiltinScheme().all()) {
-    if (info.storagePrefix !== undefined) {
-      transformer.register(info.storagePrefix, { group: info.group, resource: info.resource });
-    }
-  }
+  // Custom resources (`/registry/<group>/<plural>`) are resolved from their keys.
+  transformer.registerAll(newBuiltinScheme().all());
   return transformer;
 }
 

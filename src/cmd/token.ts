@@ -158,6 +158,31 @@ export interface TokenCreateFlags extends TokenConnectionFlags {
   usages?: readonly string[];
   /** Default {@link DEFAULT_TOKEN_GROUPS}. */
   groups?: readonly string[];
+  /** Print the whole `skiff agent ...` command line instead of the token alone. */
+  printJoinCommand?: boolean;
+}
+
+/**
+ * The command that joins a machine with `token` (kubeadm's `--print-join-command`): the API
+ * server's URL and the pin of the cluster CA (`sha256:<hex>` of its public key), from `target`.
+ * Throws TokenCommandError when the kubeconfig carries no CA to pin.
+ */
+export async function joinCommand(target: ApiTarget, token: string): Promise<string> {
+  if (target.ca === undefined) {
+    throw new TokenCommandError(
+      'the kubeconfig has no certificate-authority(-data): cannot print the CA pin of the join command',
+    );
+  }
+  const { caCertHash } = await import('./agent-csr.ts');
+  let hash: string;
+  try {
+    hash = caCertHash(target.ca);
+  } catch (err) {
+    throw new TokenCommandError(`the kubeconfig's CA certificate: ${errorText(err)}`, {
+      cause: err,
+    });
+  }
+  return `skiff agent --server ${target.server} --token ${token} --ca-cert-hash ${hash}`;
 }
 
 /**
@@ -471,6 +496,8 @@ export async function runTokenCreate(
     }
     const target = await loadApiTarget(flags);
     const tokenId = authn.parseBootstrapToken(spec.token)?.id ?? '';
+    const join =
+      flags.printJoinCommand === true ? await joinCommand(target, spec.token) : undefined;
     try {
       await apiRequest(target, 'POST', NS_SECRETS, secret);
     } catch (err) {
@@ -481,7 +508,7 @@ export async function runTokenCreate(
       }
       throw err;
     }
-    io.out(spec.token);
+    io.out(join ?? spec.token);
     return 0;
   } catch (err) {
     return fail(io, 'create', err);
@@ -621,6 +648,7 @@ export function tokenCreateFlagsFrom(
   if (usages !== undefined) flags.usages = usages;
   const groups = strList(opts['groups']);
   if (groups !== undefined) flags.groups = groups;
+  if (opts['printJoinCommand'] === true) flags.printJoinCommand = true;
   return flags;
 }
 
@@ -681,6 +709,12 @@ export function registerTokenCommands(program: Command): Command {
         .argParser((v: string, prev: readonly string[] | undefined) =>
           appendSliceFlag(v, prev, DEFAULT_TOKEN_GROUPS),
         ),
+    )
+    .addOption(
+      new Option(
+        '--print-join-command',
+        'instead of the token alone, print the `skiff agent` command that joins a machine with it',
+      ),
     )
     .action(async (arg: string | undefined, opts: Record<string, unknown>) => {
       process.exitCode = await runTokenCreate(tokenCreateFlagsFrom(arg, opts));

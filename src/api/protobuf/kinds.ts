@@ -2,6 +2,7 @@ import { Schema } from './schema.ts';
 import type { MessageDescriptor } from './schema.ts';
 import { apps } from './tables/apps.ts';
 import { batch } from './tables/batch.ts';
+import { certificates } from './tables/certificates.ts';
 import { core } from './tables/core.ts';
 import {
   authentication,
@@ -33,6 +34,7 @@ export const kubernetesSchema: Schema = new Schema({
   authorization,
   autoscalingv1,
   autoscalingv2,
+  certificates,
   coordination,
   discovery,
   events,
@@ -98,6 +100,9 @@ const KINDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     SelfSubjectAccessReview: 'authorization.SelfSubjectAccessReview',
     SelfSubjectRulesReview: 'authorization.SelfSubjectRulesReview',
     SubjectAccessReview: 'authorization.SubjectAccessReview',
+  },
+  'certificates.k8s.io/v1': {
+    CertificateSigningRequest: 'certificates.CertificateSigningRequest',
   },
   'coordination.k8s.io/v1': { Lease: 'coordination.Lease' },
   'discovery.k8s.io/v1': { EndpointSlice: 'discovery.EndpointSlice' },

@@ -19,7 +19,9 @@ import type {
   Role,
   RoleBinding,
 } from 'kubernetes-types/rbac/v1.js';
+import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
 import {
+  admitCertificateSigningRequest,
   isConflict,
   newTooManyRequestsError,
   NodeRestriction,
@@ -249,10 +251,30 @@ export class BuiltinAdmission {
         dryRun: req.opts.dryRun,
       });
       for (const w of result.warnings) warn?.(w);
+      // enforce-policy, audit-violations, exempt, error: also on a denial, as upstream.
+      for (const [k, v] of Object.entries(result.auditAnnotations)) {
+        req.opts.addAuditAnnotation?.(k, v);
+      }
       if (!result.allowed && result.error !== undefined) throw result.error;
     }
     if (group === RBAC_GROUP && req.operation !== 'DELETE' && req.subresource === '') {
       await this.checkEscalation(req, object);
+    }
+    if (group === 'certificates.k8s.io' && this.deps.authorize !== undefined) {
+      // CertificateApproval and CertificateSigning.
+      admitCertificateSigningRequest(
+        {
+          operation: req.operation,
+          group,
+          resource,
+          subresource: req.subresource,
+          name: attrs.name,
+          object: object as unknown as CertificateSigningRequest | undefined,
+          oldObject: req.oldObject as unknown as CertificateSigningRequest | undefined,
+          user: req.opts.user,
+        },
+        this.deps.authorize,
+      );
     }
   }
 

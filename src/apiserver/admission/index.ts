@@ -120,6 +120,7 @@ export function newAdmission(deps: AdmissionDeps): Admission {
       if (mutating.values().length === 0) return object;
       const result = await webhooks.admitMutating(attributes(req, object));
       for (const w of result.warnings) req.opts.warn?.(w);
+      annotate(req, result.auditAnnotations);
       return result.object ?? object;
     },
     async admitValidating(req) {
@@ -127,6 +128,7 @@ export function newAdmission(deps: AdmissionDeps): Admission {
       if (validating.values().length > 0) {
         const result = await webhooks.admitValidating(attributes(req, req.object));
         for (const w of result.warnings) req.opts.warn?.(w);
+        annotate(req, result.auditAnnotations);
       }
       await builtin.chargeQuota(req, req.object);
     },
@@ -136,6 +138,16 @@ export function newAdmission(deps: AdmissionDeps): Admission {
       await Promise.all([mutating.close(), validating.close(), builtin.close()]);
     },
   };
+}
+
+/**
+ * Copies admission audit annotations (webhooks' `<webhook>/<key>`, `mutation.webhook...`) into
+ * the request's audit event.
+ */
+function annotate(req: AdmissionRequest, annotations: Readonly<Record<string, string>>): void {
+  const add = req.opts.addAuditAnnotation;
+  if (add === undefined) return;
+  for (const [k, v] of Object.entries(annotations)) add(k, v);
 }
 
 /**

@@ -38,3 +38,14 @@ export {
 } from './event.ts';
 export type { AuditBackendStats, FileAuditBackendOptions } from './log-backend.ts';
 export { FileAuditBackend } from './log-backend.ts';
+export type { RotationOptions, WriteRecordsResult } from './rotation.ts';
+export {
+  DEFAULT_MAX_SIZE_MB,
+  RotatingFile,
+  WriteTooLargeError,
+  backupName,
+  backupTime,
+  formatBackupTime,
+  planMill,
+  validateRotationOptions,
+} from './rotation.ts';

@@ -4,11 +4,10 @@
  * to the request's event do not show), wait in a bounded in-memory queue, and are appended to
  * the file in batches by one asynchronous writer. The request path never waits for the disk.
  */
-import { mkdir, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { AuditSink } from './event.ts';
 import { eventToJSONLine } from './event.ts';
+import { RotatingFile } from './rotation.ts';
+import type { RotationOptions } from './rotation.ts';
 import type { AuditEvent } from './types.ts';
 
 /** Counters of a backend; a snapshot, owned by the caller. */
@@ -17,7 +16,7 @@ export interface AuditBackendStats {
   written: number;
   /** Events dropped because the queue was full or the backend closed. */
   dropped: number;
-  /** Events lost because their append failed. */
+  /** Events lost because their append failed (or one event was larger than the file may be). */
   failed: number;
   /** Failed appends (each batch counts once). */
   writeErrors: number;
@@ -43,6 +42,12 @@ export interface FileAuditBackendOptions {
    * The backend keeps going after errors (reopening the file for the next batch).
    */
   onError?: (err: Error, stats: AuditBackendStats) => void;
+  /**
+   * Rotation by size (upstream --audit-log-maxsize/-maxbackup/-maxage/-compress through
+   * lumberjack); without it the file rotates at lumberjack's default 100 MB and keeps every
+   * backup, as upstream. Batches never split an event across files.
+   */
+  rotation?: RotationOptions;
 }
 
 /**
@@ -57,7 +62,7 @@ export class FileAuditBackend implements AuditSink {
   private readonly onError: ((err: Error, stats: AuditBackendStats) => void) | undefined;
   private queue: string[] = [];
   private queuedChars = 0;
-  private file: FileHandle | undefined;
+  private readonly file: RotatingFile;
   private writer: Promise<void> | undefined;
   private closed = false;
   private dropping = false;
@@ -69,6 +74,7 @@ export class FileAuditBackend implements AuditSink {
     this.maxBuffered = opts.maxBufferedChars ?? 16 * 1024 * 1024;
     this.maxBatch = opts.maxBatchChars ?? 1024 * 1024;
     this.onError = opts.onError;
+    this.file = new RotatingFile(opts.path, opts.rotation);
   }
 
   /** Queues one event (serialized now). Never blocks, never throws for I/O reasons. */
@@ -143,40 +149,25 @@ export class FileAuditBackend implements AuditSink {
         }
         const batch = this.queue.splice(0, n);
         this.queuedChars -= chars;
-        await this.append(batch.join(''), n);
+        await this.append(batch);
       }
     } finally {
       this.writer = undefined;
     }
   }
 
-  private async append(text: string, events: number): Promise<void> {
-    try {
-      if (this.file === undefined) {
-        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-        this.file = await open(this.path, 'a', 0o600);
-      }
-      await this.file.appendFile(text, 'utf8');
-      this.counters.written += events;
-    } catch (err) {
-      this.counters.failed += events;
-      this.counters.writeErrors++;
-      const e = err instanceof Error ? err : new Error(String(err));
-      this.lastError = e.message;
-      // Reopen for the next batch: the file may have been removed or the handle broken.
-      await this.closeFile();
-      this.report(e);
-    }
+  private async append(batch: readonly string[]): Promise<void> {
+    const r = await this.file.writeRecords(batch);
+    this.counters.written += r.written;
+    if (r.error === undefined) return;
+    // Records after an I/O error are lost with it; the file is reopened for the next batch.
+    this.counters.failed += batch.length - r.written;
+    this.counters.writeErrors++;
+    this.lastError = r.error.message;
+    this.report(r.error);
   }
 
   private async closeFile(): Promise<void> {
-    const f = this.file;
-    this.file = undefined;
-    if (f === undefined) return;
-    try {
-      await f.close();
-    } catch {
-      // Nothing more to do with a handle that will not close.
-    }
+    await this.file.close();
   }
 }

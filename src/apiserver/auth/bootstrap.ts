@@ -73,13 +73,90 @@ async function write(
 /** The group `skiff token create` puts its bootstrap tokens in (as kubeadm's default-node-token). */
 export const NODE_BOOTSTRAP_TOKEN_GROUP = 'system:bootstrappers:skiff:default-node-token';
 
+/** The ClusterRole whose holders get simulated-node-pool client CSRs auto-approved. */
+export const SIMULATED_NODE_POOL_CSR_ROLE = 'skiff:certificatesigningrequests:simulatednodepool';
+
+/**
+ * Skiff's own default ClusterRoles: the CSR auto-approval permission of simulated node pools
+ * (as upstream's `...:nodeclient`), and what the certificate controller needs beyond upstream's
+ * role to approve those CSRs (`approve` on the kube-apiserver-client signer).
+ */
+function skiffClusterRoles(): ClusterRole[] {
+  const role = (name: string, rules: ClusterRole['rules']): ClusterRole => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: {
+      name,
+      annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+      labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+    },
+    rules,
+  });
+  return [
+    role(SIMULATED_NODE_POOL_CSR_ROLE, [
+      {
+        apiGroups: ['certificates.k8s.io'],
+        resources: ['certificatesigningrequests/simulatednodepool'],
+        verbs: ['create'],
+      },
+    ]),
+    role('skiff:controller:certificate-controller', [
+      {
+        apiGroups: ['certificates.k8s.io'],
+        resources: ['signers'],
+        resourceNames: ['kubernetes.io/kube-apiserver-client'],
+        verbs: ['approve'],
+      },
+    ]),
+  ];
+}
+
 /**
  * Skiff's own default bindings, as kubeadm's `kubeadm:kubelet-bootstrap`: bootstrap tokens
  * made by `skiff token create` may ask for a node client certificate (system:node-bootstrapper),
  * and nothing else.
  */
 function skiffClusterRoleBindings(): ClusterRoleBinding[] {
+  const binding = (
+    name: string,
+    role: string,
+    subject: { kind: string; name: string; namespace?: string },
+  ): ClusterRoleBinding => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: {
+      name,
+      annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+      labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+    },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [
+      subject.kind === 'ServiceAccount'
+        ? { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace ?? '' }
+        : { apiGroup: 'rbac.authorization.k8s.io', ...subject },
+    ],
+  });
+  const group = { kind: 'Group', name: NODE_BOOTSTRAP_TOKEN_GROUP };
   return [
+    // kubeadm's node-autoapprove-bootstrap and node-autoapprove-certificate-rotation: the
+    // csrapproving controller approves node client CSRs of bootstrap tokens and renewals.
+    binding(
+      'skiff:node-autoapprove-bootstrap',
+      'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+      group,
+    ),
+    binding(
+      'skiff:node-autoapprove-certificate-rotation',
+      'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
+      { kind: 'Group', name: 'system:nodes' },
+    ),
+    // Remote simulated node pools (`skiff agent --simulated N`) join with a bootstrap token too.
+    binding('skiff:simulated-node-pool-autoapprove', SIMULATED_NODE_POOL_CSR_ROLE, group),
+    binding('skiff:controller:certificate-controller', 'skiff:controller:certificate-controller', {
+      kind: 'ServiceAccount',
+      name: 'certificate-controller',
+      namespace: 'kube-system',
+    }),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
@@ -113,7 +190,7 @@ export async function reconcileBootstrapPolicy(
   registries: RbacRegistries,
 ): Promise<void> {
   const writes: Promise<void>[] = [];
-  for (const expected of bootstrapClusterRoles()) {
+  for (const expected of [...bootstrapClusterRoles(), ...skiffClusterRoles()]) {
     const existing = source.getClusterRole(expected.metadata?.name ?? '');
     const r = reconcileClusterRole(existing, expected);
     if (r.operation !== 'none' && !r.protected) {

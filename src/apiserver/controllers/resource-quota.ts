@@ -1,6 +1,8 @@
 /**
- * Upstream's ResourceQuota controller (controller-manager), inside the API server until
- * Skiff's controller-manager exists: keeps every quota's `status.hard` equal to `spec.hard`
+ * The in-process fallback of upstream's ResourceQuota controller, run by the API server only
+ * when no controller-manager runs (`skiff server --disable-controller-manager`, the
+ * `inProcessControllers` option); otherwise src/controllers/resourcequota does this job through
+ * the client, as upstream. Keeps every quota's `status.hard` equal to `spec.hard`
  * and `status.used` equal to the usage of the objects in its namespace. Admission charges
  * creates as they happen (see admission/builtin.ts); this loop fills the status of a new or
  * changed quota (admission only enforces quotas whose status is known), gives usage back when

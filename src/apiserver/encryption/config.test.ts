@@ -438,3 +438,98 @@ describe('KeyPrefixTransformer', () => {
     assert.equal(router.transformerForKey(key), identityTransformer);
   });
 });
+
+describe('KeyPrefixTransformer.registerAll and custom resources', () => {
+  const header = 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\n';
+  const gcm = `[{aesgcm: {keys: [{name: k, secret: "${SECRET}"}]}}, {identity: {}}]`;
+  const scheme = [
+    { storagePrefix: '/registry/secrets', group: '', resource: 'secrets' },
+    { storagePrefix: '/registry/events', group: '', resource: 'events' },
+    { storagePrefix: '/registry/events', group: 'events.k8s.io', resource: 'events' },
+    { storagePrefix: '/registry/deployments', group: 'apps', resource: 'deployments' },
+    { storagePrefix: undefined, group: '', resource: 'bindings' },
+  ];
+  const route = (resources: string): KeyPrefixTransformer => {
+    const { transformers } = parseEncryptionConfig(
+      `${header}resources:\n- resources: ${resources}\n  providers: ${gcm}\n`,
+    );
+    const router = new KeyPrefixTransformer(transformers);
+    router.registerAll(scheme);
+    return router;
+  };
+  const encrypts = (router: KeyPrefixTransformer, key: string): boolean =>
+    router.transformerForKey(key) !== identityTransformer;
+
+  it('encrypts a named custom resource from its key, without registration', () => {
+    const router = route('[widgets.example.com]');
+    assert.ok(encrypts(router, '/registry/example.com/widgets/ns/w1'));
+    assert.ok(encrypts(router, '/registry/example.com/widgets/w1'), 'cluster-scoped');
+    assert.equal(encrypts(router, '/registry/example.com/gadgets/ns/g'), false);
+    assert.equal(encrypts(router, '/registry/secrets/ns/s'), false);
+    // A prefix alone (a list's range) is no object key.
+    assert.equal(encrypts(router, '/registry/example.com/widgets'), false);
+  });
+
+  it('*.group covers the custom resources of that group only', () => {
+    const router = route('["*.example.com"]');
+    assert.ok(encrypts(router, '/registry/example.com/widgets/ns/w'));
+    assert.ok(encrypts(router, '/registry/example.com/gadgets/ns/g'));
+    assert.equal(encrypts(router, '/registry/other.io/widgets/ns/w'), false);
+    assert.equal(encrypts(router, '/registry/deployments/ns/d'), false);
+  });
+
+  it('*.* covers built-in and custom resources, events included', () => {
+    const router = route('["*.*"]');
+    for (const key of [
+      '/registry/secrets/ns/s',
+      '/registry/deployments/ns/d',
+      '/registry/events/ns/e',
+      '/registry/example.com/widgets/ns/w',
+    ]) {
+      assert.ok(encrypts(router, key), key);
+    }
+    // Keys of no resource (range allocations, unknown roots) stay as they are.
+    assert.equal(encrypts(router, '/registry/ranges/serviceips'), false);
+    assert.equal(encrypts(router, '/other/example.com/widgets/ns/w'), false);
+  });
+
+  it('*. covers core resources only; a shared prefix belongs to its first resource', () => {
+    const core = route('["*."]');
+    assert.ok(encrypts(core, '/registry/secrets/ns/s'));
+    assert.ok(encrypts(core, '/registry/events/ns/e'));
+    assert.equal(encrypts(core, '/registry/deployments/ns/d'), false);
+    assert.equal(encrypts(core, '/registry/example.com/widgets/ns/w'), false);
+    // `events` is stored by the core resource: events.k8s.io's registration does not undo it.
+    assert.ok(encrypts(route('[events]'), '/registry/events/ns/e'));
+    assert.ok(encrypts(route('["*.apps"]'), '/registry/deployments/ns/d'));
+  });
+
+  it('a registered prefix wins over the custom-resource rule of its key', () => {
+    const router = route('["*.example.com"]');
+    const key = '/registry/example.com/widgets/ns/w';
+    assert.ok(encrypts(router, key));
+    // Registered as a resource no rule covers: identity, even though the key looks custom.
+    router.register('/registry/example.com/widgets', { group: 'other.io', resource: 'widgets' });
+    assert.equal(encrypts(router, key), false);
+    router.unregister('/registry/example.com/widgets');
+    assert.ok(encrypts(router, key));
+  });
+
+  it('round-trips a custom resource and rotates keys by rewriting (stale reads)', () => {
+    const key = '/registry/example.com/widgets/ns/w';
+    const plain = new TextEncoder().encode('{"spec":{"secret":"cleartext-marker"}}');
+    const old = route('[widgets.example.com]');
+    const stored = old.toStorage(plain, key);
+    assert.equal(Buffer.from(stored).includes('cleartext-marker'), false);
+    // A new first key: the old value still decrypts, as stale, so an update rewrites it.
+    const rotated = parseEncryptionConfig(
+      `${header}resources:\n- resources: [widgets.example.com]\n  providers: [{aescbc: {keys: [{name: k2, secret: "${SECRET}"}]}}, {aesgcm: {keys: [{name: k, secret: "${SECRET}"}]}}]\n`,
+    ).transformers;
+    const router = new KeyPrefixTransformer(rotated);
+    const read = router.fromStorage(stored, key);
+    assert.deepEqual(read, { data: plain, stale: true });
+    const rewritten = router.toStorage(read.data, key);
+    assert.ok(Buffer.from(rewritten).toString('latin1').startsWith('k8s:enc:aescbc:v1:k2:'));
+    assert.deepEqual(router.fromStorage(rewritten, key), { data: plain, stale: false });
+  });
+});

@@ -644,6 +644,9 @@ function startAudit(
       audit.logRequestPatch(patch);
     },
     decodeProtobuf,
+    addAnnotation: (key, value) => {
+      audit.addAnnotation(key, value);
+    },
   });
   if (audit.recordsResponseObject) {
     // Capture what sendJSON writes (one end() with the whole JSON body).
@@ -972,11 +975,19 @@ async function handleResource(
       if (errs.length > 0) throw newInvalid({ group: 'meta.k8s.io', kind: optionsKind }, '', errs);
     }
     const userAgent = req.headers['user-agent'];
+    const audited = bodyAudits.get(req);
     return {
       dryRun,
       user,
       warn,
       signal,
+      ...(audited === undefined
+        ? {}
+        : {
+            addAuditAnnotation: (key: string, value: string) => {
+              audited.addAnnotation(key, value);
+            },
+          }),
       ...(fieldManager !== null && optionsKind !== 'DeleteOptions' ? { fieldManager } : {}),
       ...(userAgent === undefined ? {} : { userAgent }),
       ...(optionsKind === 'PatchOptions' && params.has('force')
@@ -1059,7 +1070,7 @@ async function handleResource(
         sendJSON(res, 200, scaleOf(r, obj));
         return;
       }
-      if (sub !== '' && sub !== 'status') throw notFoundResource();
+      if (sub !== '' && sub !== 'status' && sub !== 'approval') throw notFoundResource();
       if (table && sub === '') {
         sendJSON(
           res,
@@ -1143,7 +1154,9 @@ async function handleResource(
         sendJSON(res, 200, scaled);
         return;
       }
-      if (sub !== '' && sub !== 'status' && sub !== 'finalize') throw notFoundResource();
+      if (sub !== '' && sub !== 'status' && sub !== 'finalize' && sub !== 'approval') {
+        throw notFoundResource();
+      }
       const { object, created } = await registry.update(
         ns,
         info.name,
@@ -1170,7 +1183,7 @@ async function handleResource(
       }
       const body = await readBody(req);
       if (type === 'apply') {
-        if (sub !== '' && sub !== 'status') {
+        if (sub !== '' && sub !== 'status' && sub !== 'approval') {
           throw newUnsupportedMediaType(
             Object.keys(PATCH_TYPES).filter((t) => t !== 'application/apply-patch+yaml'),
           );
@@ -1200,7 +1213,7 @@ async function handleResource(
         sendJSON(res, 200, scaled);
         return;
       }
-      if (sub !== '' && sub !== 'status') throw notFoundResource();
+      if (sub !== '' && sub !== 'status' && sub !== 'approval') throw notFoundResource();
       const rawFv = params.get('fieldValidation') ?? undefined;
       const badFv = validateFieldValidationParam(rawFv, 'PatchOptions');
       if (badFv !== undefined) throw badFv;

@@ -87,6 +87,8 @@ export interface BodyAudit {
   logRequestPatch(patch: Uint8Array | string): void;
   /** Decodes a Kubernetes protobuf body (kubectl's typed clients send them). */
   decodeProtobuf(body: Uint8Array): unknown;
+  /** Adds an annotation to the request's audit event (admission's audit annotations). */
+  addAnnotation(key: string, value: string): void;
 }
 
 /** Requests whose audit level records the request body (set by the handler). */

@@ -1,6 +1,6 @@
 /**
- * The cluster PKI: certificate authority and leaf certificates (ECDSA P-256), pure computation
- * with node:crypto. Storing the files is the caller's job (src/cmd/data-dir.ts).
+ * The cluster PKI, now pure code in src/api/pki (the CSR signing controller needs it too);
+ * re-exported here for the API server, the CLI and their tests.
  */
 export {
   CertificateError,
@@ -9,7 +9,9 @@ export {
   issueCertificate,
   keyMatchesCertificate,
   readCertificate,
-} from './x509.ts';
+  formatIp,
+  parseIp,
+} from '../../api/index.ts';
 export type {
   CAOptions,
   CertificateAuthority,
@@ -17,5 +19,4 @@ export type {
   CertificateKeyPair,
   CertificateOptions,
   CertificateUsage,
-} from './x509.ts';
-export { formatIp, parseIp } from './ip.ts';
+} from '../../api/index.ts';

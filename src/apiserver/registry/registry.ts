@@ -148,6 +148,11 @@ export interface WriteOptions {
   user?: UserInfo;
   /** Receives warnings for the response's `Warning` headers. */
   warn?: (text: string) => void;
+  /**
+   * Adds an annotation to the request's audit event (upstream admission's AddAnnotation: the
+   * first value of a key wins); absent when the request is not audited.
+   */
+  addAuditAnnotation?: (key: string, value: string) => void;
   /** The request's CreateOptions / UpdateOptions / PatchOptions / DeleteOptions, for admission. */
   admissionOptions?: Record<string, unknown>;
   /**
@@ -541,7 +546,7 @@ export class ResourceRegistry {
     delete meta.deletionGracePeriodSeconds;
     if (this.strategy.hasGeneration) meta.generation = 1;
     else delete meta.generation;
-    this.strategy.prepareForCreate(obj);
+    this.strategy.prepareForCreate(obj, opts.user);
     this.hooks.prepareCreate?.(this.info, obj);
     await this.checkNamespaceLifecycle(namespace);
 
@@ -552,6 +557,7 @@ export class ResourceRegistry {
     const errs = [
       ...validateObjectMeta(meta, this.info.namespaced, this.strategy.nameFn, newPath('metadata')),
       ...this.hooks.validateCreate(obj),
+      ...(this.strategy.validate?.(obj) ?? []),
     ];
     if (errs.length > 0) {
       await undo?.();
@@ -748,7 +754,10 @@ export class ResourceRegistry {
         spec: { ...(current['spec'] ?? {}), finalizers: spec.finalizers ?? [] },
       };
       metaOf(obj).resourceVersion = meta.resourceVersion ?? '';
-    } else if (subresource === 'status') {
+    } else if (
+      subresource === 'status' ||
+      (this.strategy.updateSubresources?.includes(subresource) ?? false)
+    ) {
       // Only status changes through /status (metadata labels/annotations may change too, upstream).
       obj = { ...clone(current), status: next['status'] };
       const m = metaOf(obj);
@@ -766,6 +775,7 @@ export class ResourceRegistry {
       if ((oldSpec.finalizers ?? []).length === 0)
         delete (obj['spec'] as { finalizers?: string[] }).finalizers;
     }
+    this.strategy.prepareForUpdate?.(obj, current, subresource);
     const m = metaOf(obj);
     if ((m.uid ?? '') === '') m.uid = old.uid ?? '';
     if (old.creationTimestamp !== undefined) m.creationTimestamp = old.creationTimestamp;
@@ -863,6 +873,7 @@ export class ResourceRegistry {
         ...(subresource === 'status'
           ? this.hooks.validateStatusUpdate(obj, current)
           : this.hooks.validateUpdate(obj, current)),
+        ...(this.strategy.validateUpdate?.(obj, current, subresource) ?? []),
       ].filter((e) => e.field !== 'metadata.resourceVersion'); // checked above; empty = unconditional
       if (errs.length > 0) throw this.invalid(name, errs);
       if (opts.warn !== undefined && subresource === '') {

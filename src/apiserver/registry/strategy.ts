@@ -12,7 +12,10 @@ import {
   nameIsDNSSubdomain,
   validatePathSegmentName,
 } from '../../api/index.ts';
+import type { FieldError } from '../../api/index.ts';
 import type { StoredObject } from '../../storage/index.ts';
+import type { UserInfo } from '../user.ts';
+import { csrStrategy } from './certificates.ts';
 
 /** Keeps a CRD until its custom resources are deleted (upstream's cleanup finalizer). */
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -26,8 +29,26 @@ export interface ResourceStrategy {
   allowCreateOnUpdate: boolean;
   /** A DELETE of a immediately-deleted object answers with the object instead of a Status. */
   returnDeletedObject: boolean;
-  /** Resets fields a client may not set on create (e.g. status). Mutates `obj`. */
-  prepareForCreate(obj: StoredObject): void;
+  /**
+   * Resets fields a client may not set on create (e.g. status). Mutates `obj`. `user` is the
+   * requesting user (undefined for the server's own writes).
+   */
+  prepareForCreate(obj: StoredObject, user?: UserInfo): void;
+  /**
+   * Subresources updated like /status (PUT/PATCH of the whole object) besides status, scale and
+   * finalize: the registry starts from the stored object with the new `status`, then calls
+   * prepareForUpdate (e.g. CSR /approval).
+   */
+  updateSubresources?: readonly string[];
+  /**
+   * A kind's own PrepareForUpdate, after the registry's generic one: `obj` is the object to
+   * store (already a copy), `subresource` the path it came through. Mutates `obj`.
+   */
+  prepareForUpdate?: (obj: StoredObject, old: StoredObject, subresource: string) => void;
+  /** A kind's own validation on create, added to the hooks' (metadata excluded). */
+  validate?: (obj: StoredObject) => FieldError[];
+  /** A kind's own validation on update through `subresource`, added to the hooks'. */
+  validateUpdate?: (obj: StoredObject, old: StoredObject, subresource: string) => FieldError[];
   /** Updates of the main resource keep the stored status (it changes only through /status). */
   statusFromSubresource: boolean;
   /** Updates of the main resource keep spec.finalizers (namespaces: only through /finalize). */
@@ -78,6 +99,8 @@ const NAME_FN: Record<string, ValidateNameFunc> = {
   'rbac.authorization.k8s.io/clusterroles': validatePathSegmentName,
   'rbac.authorization.k8s.io/clusterrolebindings': validatePathSegmentName,
   'apps/statefulsets': nameIsDNSLabel,
+  // upstream ValidateCertificateRequestName accepts any name a path segment can carry.
+  'certificates.k8s.io/certificatesigningrequests': validatePathSegmentName,
 };
 
 const ALLOW_CREATE_ON_UPDATE = new Set([
@@ -160,8 +183,11 @@ export function strategyFor(info: ResourceInfo): ResourceStrategy {
           },
         }
       : {}),
-    prepareForCreate(obj) {
-      if (gr === '/pods') {
+    ...(gr === 'certificates.k8s.io/certificatesigningrequests' ? csrStrategy : {}),
+    prepareForCreate(obj, user) {
+      if (gr === 'certificates.k8s.io/certificatesigningrequests') {
+        csrStrategy.prepareForCreate(obj, user);
+      } else if (gr === '/pods') {
         obj['status'] = { phase: 'Pending', qosClass: podQOSClass(obj) };
       } else if (gr === '/namespaces') {
         obj['spec'] = { finalizers: ['kubernetes'] };

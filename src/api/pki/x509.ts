@@ -92,7 +92,8 @@ export class CertificateError extends Error {
   override readonly name = 'CertificateError';
 }
 
-const OID = {
+/** Object identifiers the PKI encodes and reads (internal to src/api/pki). */
+export const OID = {
   commonName: '2.5.4.3',
   organization: '2.5.4.10',
   ecPublicKey: '1.2.840.10045.2.1',
@@ -117,7 +118,7 @@ const BACKDATE_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A Name (RFC 5280 §4.1.2.4): O values then CN, each its own RDN, as Go orders them. */
-function encodeName(commonName: string, organizations: readonly string[]): Buffer {
+export function encodeName(commonName: string, organizations: readonly string[]): Buffer {
   const attr = (type: string, value: string): Buffer =>
     setOf(sequence(oid(type), isPrintable(value) ? printableString(value) : utf8String(value)));
   const rdns = organizations.map((o) => attr(OID.organization, o));
@@ -125,14 +126,15 @@ function encodeName(commonName: string, organizations: readonly string[]): Buffe
   return sequence(...rdns);
 }
 
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
+/** One Extension (RFC 5280 §4.1): id, critical only when true, DER value wrapped in OCTET STRING. */
+export function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return critical
     ? sequence(oid(id), boolean(true), octetString(value))
     : sequence(oid(id), octetString(value));
 }
 
 /** The signature AlgorithmIdentifier for a signing key, and the digest to sign with. */
-function signatureAlgorithm(key: KeyObject): Buffer {
+export function signatureAlgorithm(key: KeyObject): Buffer {
   switch (key.asymmetricKeyType) {
     case 'ec':
       return sequence(oid(OID.ecdsaWithSha256));
@@ -146,20 +148,21 @@ function signatureAlgorithm(key: KeyObject): Buffer {
 }
 
 /** subjectKeyIdentifier: SHA-1 of the subjectPublicKey BIT STRING's bits (RFC 5280 method 1). */
-function keyIdentifier(spkiDer: Buffer): Buffer {
+export function keyIdentifier(spkiDer: Buffer): Buffer {
   const [, bits] = readChildren(readElement(spkiDer));
   if (bits === undefined) throw new CertificateError('malformed SubjectPublicKeyInfo');
   return createHash('sha1').update(bits.contents.subarray(1)).digest();
 }
 
 /** 128 random bits, positive and of fixed length (RFC 5280 allows up to 20 octets). */
-function serialNumber(): Buffer {
+export function serialNumber(): Buffer {
   const b = randomBytes(16);
   b[0] = ((b[0] ?? 0) & 0x7f) | 0x40;
   return b;
 }
 
-function toPem(label: string, der: Buffer): string {
+/** PEM text of one DER block, 64-column base64 as Go's encoding/pem writes it. */
+export function toPem(label: string, der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
@@ -369,7 +372,7 @@ const parsed = new Map<string, X509Certificate>();
  * several times (CA, key match, issuer, SANs, expiry), and each parse costs ~1 ms. Bounded: the
  * memo is cleared when it grows past a handful of entries (a process handles a few PKI files).
  */
-function x509Of(pem: string): X509Certificate {
+export function x509Of(pem: string): X509Certificate {
   let cert = parsed.get(pem);
   if (cert === undefined) {
     cert = new X509Certificate(pem);

@@ -1,0 +1,32 @@
+/**
+ * The certificate controllers of TLS bootstrap: `csrsigning` (signs approved CSRs with the
+ * cluster CA), `csrapproving` (auto-approves node and simulated-node-pool client CSRs after a
+ * SubjectAccessReview) and `csrcleaner` (deletes finished or stale CSRs).
+ */
+export { CSR_RESOURCE, CertificateController, SAR_RESOURCE } from './certificate-controller.ts';
+export {
+  CSRSigningController,
+  DEFAULT_CLUSTER_SIGNING_DURATION_MS,
+  SIGNED_SIGNERS,
+  certificateDurationMs,
+  checkRequestForSigner,
+  newCSRSigningController,
+} from './signer.ts';
+export type { CSRSigningControllerOptions } from './signer.ts';
+export {
+  CSRApprovingController,
+  NotApprovedError,
+  RECOGNIZERS,
+  SIMULATED_NODE_POOLS_GROUP,
+  SIMULATED_NODE_POOL_CN_PREFIX,
+  isSimulatedNodePoolClientCert,
+  newCSRApprovingController,
+} from './approver.ts';
+export type { CSRApprovingControllerOptions, CsrRecognizer } from './approver.ts';
+export {
+  CSRCleanerController,
+  CSR_CLEANER_POLLING_INTERVAL_MS,
+  newCSRCleanerController,
+  shouldCleanCSR,
+} from './cleaner.ts';
+export type { CSRCleanerControllerOptions } from './cleaner.ts';
