@@ -139,6 +139,28 @@ class ControlledStorage implements Storage {
   }
 }
 
+/** A ControlledStorage whose first list (the cache's fill) waits until `release()`. */
+function holdFirstList(store: Storage): { controlled: ControlledStorage; release: () => void } {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let first = true;
+  class HeldList extends ControlledStorage {
+    override async list<T extends StoredObject>(
+      prefix: string,
+      opts?: ListOptions<T>,
+    ): Promise<ListResult<T>> {
+      if (first) {
+        first = false;
+        await held;
+      }
+      return super.list(prefix, opts);
+    }
+  }
+  return { controlled: new HeldList(store), release };
+}
+
 interface Env {
   store: Store;
   controlled: ControlledStorage;
@@ -594,6 +616,105 @@ describe('Cacher', () => {
     const got = take(fresh, 4);
     await cacher.create(keyOf('d'), pod('d'));
     assert.deepEqual(names(await got), ['ADDED a', 'ADDED b', 'ADDED c', 'ADDED d']);
+  });
+
+  it('a list and watches begun while the cache first fills wait for it and are served from memory', async () => {
+    const store = new Store(createMemoryBackend(), { progressNotifyMs: 20 });
+    await store.create(keyOf('a'), pod('a'));
+    const { controlled, release } = holdFirstList(store);
+    const cacher = new Cacher(controlled, { resourcePrefix: PREFIX, waitForFreshMs: 2000 });
+    envs.push({ store, controlled, cacher });
+    cacher.start();
+    const listing = cacher.list<Pod>(PREFIX, {});
+    const early = watchIt(cacher, PREFIX, { recursive: true, signal: signal() });
+    const earlyGot = take(early, 2);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(cacher.serving, false);
+    release();
+    const listed = await listing;
+    assert.equal(listed.resourceVersion, cacher.resourceVersion);
+    assert.deepEqual(
+      listed.items.map((p) => p.metadata?.name),
+      ['a'],
+    );
+    const later = watchIt(cacher, PREFIX, {
+      recursive: true,
+      resourceVersion: listed.resourceVersion,
+      signal: signal(),
+    });
+    const laterGot = take(later, 1);
+    await store.create(keyOf('b'), pod('b'));
+    assert.deepEqual(names(await earlyGot), ['ADDED a', 'ADDED b']);
+    assert.deepEqual(names(await laterGot), ['ADDED b']);
+    // One storage watch: the cache's own. Both client watches are served from memory.
+    assert.equal(controlled.watchesStarted, 1);
+  });
+
+  it('a watch that starts the cache fills it from the watch revision, so memory serves it', async () => {
+    const store = new Store(createMemoryBackend(), { progressNotifyMs: 20 });
+    await store.create(keyOf('a'), pod('a'));
+    const listed = await store.list(PREFIX); // a client's list, before the cache exists
+    await store.create(keyOf('b'), pod('b'));
+    const controlled = new ControlledStorage(store);
+    const cacher = new Cacher(controlled, { resourcePrefix: PREFIX, storeServesFrom: 1 });
+    envs.push({ store, controlled, cacher });
+    cacher.start(); // started on first use by this watch, as the registry does
+    const it = watchIt(cacher, PREFIX, {
+      recursive: true,
+      resourceVersion: listed.resourceVersion,
+      signal: signal(),
+    });
+    const got = take(it, 2);
+    await cacher.ready();
+    await store.create(keyOf('c'), pod('c'));
+    assert.deepEqual(names(await got), ['ADDED b', 'ADDED c']);
+    // One storage watch: the cache's own; the client's watch is served from memory.
+    assert.equal(controlled.watchesStarted, 1);
+    assert.deepEqual(
+      (await cacher.list<Pod>(PREFIX, { resourceVersion: 0 })).items.map((p) => p.metadata?.name),
+      ['a', 'b', 'c'],
+    );
+  });
+
+  it('a watch that starts the cache from a compacted revision gets Compacted', async () => {
+    const store = new Store(createMemoryBackend(), { progressNotifyMs: 20 });
+    await store.create(keyOf('a'), pod('a'));
+    const listed = await store.list(PREFIX);
+    await store.create(keyOf('b'), pod('b'));
+    const c = await store.create(keyOf('c'), pod('c'));
+    await store.compact(rvOf(c)); // the events after the client's list are gone
+    const controlled = new ControlledStorage(store);
+    const cacher = new Cacher(controlled, { resourcePrefix: PREFIX, storeServesFrom: 1 });
+    envs.push({ store, controlled, cacher });
+    cacher.start();
+    const it = watchIt(cacher, PREFIX, {
+      recursive: true,
+      resourceVersion: listed.resourceVersion,
+      signal: signal(),
+    });
+    await assert.rejects(it.next(), (e) => isStorageError(e, 'Compacted'));
+    assert.equal(cacher.serving, true);
+    assert.deepEqual(
+      (await cacher.list<Pod>(PREFIX, { resourceVersion: 0 })).items.map((p) => p.metadata?.name),
+      ['a', 'b', 'c'],
+    );
+  });
+
+  it('a read during a first fill that takes too long is served by the underlying storage', async () => {
+    const store = new Store(createMemoryBackend(), { progressNotifyMs: 20 });
+    await store.create(keyOf('a'), pod('a'));
+    const { controlled, release } = holdFirstList(store);
+    const cacher = new Cacher(controlled, { resourcePrefix: PREFIX, waitForFreshMs: 30 });
+    envs.push({ store, controlled, cacher });
+    cacher.start();
+    const listed = await cacher.list<Pod>(PREFIX, {});
+    assert.equal(cacher.serving, false);
+    assert.deepEqual(
+      listed.items.map((p) => p.metadata?.name),
+      ['a'],
+    );
+    release();
+    await cacher.ready();
   });
 
   it('serves reads from the underlying storage while not ready', async () => {

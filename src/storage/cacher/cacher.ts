@@ -128,6 +128,13 @@ export class Cacher implements Storage {
   /** The highest revision compacted through this cacher. */
   private compactedRV = 0;
   private isReady = false;
+  /** Whether the cache has served at least once (see awaitFirstFill). */
+  private everReady = false;
+  /**
+   * The oldest revision a watch asked for before the first fill began (see watch()): the first
+   * fill lists at exactly that revision when it cannot at storeServesFrom (see relist()).
+   */
+  private fillFrom: number | undefined;
   private closed = false;
   private started = false;
 
@@ -262,13 +269,11 @@ export class Cacher implements Storage {
     opts: ListOptions<T> = {},
   ): Promise<ListResult<T>> {
     this.assertOpen();
-    if (
-      !this.owns(asPrefix(prefix)) ||
-      !cacheCanServeList(opts as ListOptions<StoredObject>) ||
-      !(await this.prepareRead(opts.resourceVersion))
-    ) {
+    if (!this.owns(asPrefix(prefix))) return this.underlying.list(prefix, opts);
+    if (!cacheCanServeList(opts as ListOptions<StoredObject>)) {
       return this.underlying.list(prefix, opts);
     }
+    if (!(await this.prepareRead(opts.resourceVersion))) return this.underlying.list(prefix, opts);
     const predicate = opts.predicate as Predicate<StoredObject> | undefined;
     const limit = opts.limit ?? 0;
     const items: StoredObject[] = [];
@@ -299,6 +304,12 @@ export class Cacher implements Storage {
   watch<T extends StoredObject>(key: string, opts: WatchOptions<T>): Watcher<T> {
     if (this.closed) return failedWatch(closedError());
     if (!this.owns(opts.recursive ? asPrefix(key) : key)) return this.underlying.watch(key, opts);
+    const rv = opts.resourceVersion ?? 0;
+    if (!this.everReady && rv > 0 && rv >= this.storeServesFrom) {
+      // A cache started on first use by a watch from a revision the client read from the
+      // store: fill it from that revision, or the watch could only be served by the store.
+      this.fillFrom = Math.min(this.fillFrom ?? rv, rv);
+    }
     return this.watchCached(key, opts);
   }
 
@@ -361,6 +372,9 @@ export class Cacher implements Storage {
   // Filling the cache
 
   private async run(): Promise<void> {
+    // The first fill starts after the current synchronous work: a watch that starts the cache
+    // on first use (the registry calls start() then watch() in one go) names its revision first.
+    await Promise.resolve();
     let delay = this.backoff.initial;
     while (!this.closed) {
       try {
@@ -391,25 +405,51 @@ export class Cacher implements Storage {
     const entries: [string, StoredObject][] = [];
     let listRV: number | undefined;
     let token: string | undefined;
-    do {
+    // The first fill starts at the oldest revision a client of this server may resume from
+    // (storeServesFrom) or, failing that, at the revision of the watch that started the cache
+    // (fillFrom), if the store still has it: clients' watches from revisions they read from the
+    // store before the cache existed are then served from memory. Only the events since then
+    // for this prefix are replayed (the store's history is bounded by its compaction).
+    const anchors = this.everReady
+      ? []
+      : [this.storeServesFrom, this.fillFrom ?? 0]
+          .filter((r) => Number.isFinite(r) && r > 0)
+          .sort((a, b) => a - b);
+    let exact = anchors.shift();
+    while (!this.closed) {
       const opts: ListOptions<StoredObject> = {};
       if (this.listPageSize > 0) opts.limit = this.listPageSize;
       if (token !== undefined) opts.continue = token;
-      const page = await this.underlying.list(this.prefix, opts);
+      else if (exact !== undefined) {
+        opts.resourceVersion = exact;
+        opts.resourceVersionMatch = 'Exact';
+      }
+      let page: ListResult<StoredObject>;
+      try {
+        page = await this.underlying.list(this.prefix, opts);
+      } catch (err) {
+        if (exact === undefined || token !== undefined || !isStorageError(err, 'Compacted')) {
+          throw err;
+        }
+        exact = anchors.shift(); // compacted: try a newer revision, else the current state
+        continue;
+      }
       listRV ??= page.resourceVersion;
       for (const item of page.items) {
         const obj = deepFreeze(item);
         entries.push([this.keyFunc(obj), obj]);
       }
       token = page.continue;
-    } while (token !== undefined && !this.closed);
-    if (this.closed) throw closedError();
+      if (token === undefined) break;
+    }
+    if (this.closed || listRV === undefined) throw closedError();
     this.store.replace(entries);
     this.history.clear();
     // A consistent list is at least as new as anything the cache saw before.
     this.rv = listRV;
     this.minWatchRV = Math.max(listRV, this.compactedRV);
     this.isReady = true;
+    this.everReady = true;
     for (const w of this.readyWaiters) w.resolve();
     this.readyWaiters.clear();
     this.settleWaiters();
@@ -479,6 +519,7 @@ export class Cacher implements Storage {
    * (cache not ready, or a consistent read the cache could not catch up with in time).
    */
   private async prepareRead(rv: number | undefined): Promise<boolean> {
+    if (!this.isReady) await this.awaitFirstFill();
     if (!this.isReady) return false;
     if (rv === 0) return true;
     if (rv === undefined) {
@@ -488,6 +529,34 @@ export class Cacher implements Storage {
     const result = await this.waitForRevision(rv, this.waitForFreshMs);
     if (result === 'timeout') throw this.tooLarge(rv);
     return result === 'ok';
+  }
+
+  /**
+   * While the cache is filling for the first time (a cache started on first use), waits for it,
+   * at most waitForFreshMs, as upstream's cacher blocks requests until it is ready. Without the
+   * wait, the read that started the cache would get a revision older than the cache's start,
+   * and a watch from that revision, like every watch begun meanwhile, would be served by the
+   * underlying storage for its whole life: one storage watch, one decode and one encoding per
+   * client instead of one shared event. After a failure (re-listing), reads do not wait: the
+   * underlying storage serves them at once, as before.
+   */
+  private async awaitFirstFill(signal?: AbortSignal): Promise<void> {
+    if (this.isReady || this.everReady || !this.started || this.closed) return;
+    if (signal?.aborted === true) return;
+    const giveUp = new AbortController();
+    const onAbort = (): void => {
+      giveUp.abort();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(onAbort, this.waitForFreshMs);
+    try {
+      await this.ready(giveUp.signal);
+    } catch {
+      // Timed out, aborted or closed: the caller falls back to the underlying storage.
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   private tooLarge(rv: number): StorageError {
@@ -552,6 +621,8 @@ export class Cacher implements Storage {
   ): AsyncGenerator<WatchEvent<T>> {
     this.assertOpen();
     if (opts.signal.aborted) return;
+    await this.awaitFirstFill(opts.signal);
+    if (isAborted(opts.signal)) return; // aborted while waiting
     let rv = opts.resourceVersion ?? 0;
     if (opts.resourceVersion === undefined && this.isReady) {
       // The initial state of a watch without a revision must be the latest (as for a
