@@ -109,9 +109,8 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
     const dataDir = resolveDataDir(flags.dataDir);
     await prepareDataDir(dataDir);
     const dsn = flags.datastoreEndpoint ?? defaultDatastore(dataDir);
-    // Start-up is mostly waiting: the SQLite writer thread boots (or etcd answers) while this
-    // thread loads the API server's code and reads the PKI. Open the store first so that its
-    // thread starts before module loading takes this one, then overlap the rest.
+    // Open the store first (etcd answers, SQLite's writes wait on the disk) and overlap the
+    // rest: loading the API server's code and reading the PKI.
     const storageOpening = openStorage(
       dsn,
       flags.encryptionProviderConfig === undefined

@@ -145,9 +145,7 @@ export async function openBackend(dsn: string): Promise<Backend> {
       return createMemoryBackend();
     }
     case 'sqlite':
-      // Imported statically (it is the default and small; the native addon loads lazily), so
-      // opening starts the writer thread at once instead of after a dynamic import, which
-      // would queue behind the API server's code loading.
+      // Imported statically: it is the default and small (the native addon loads lazily).
       return openSqliteBackend({ path: parsed.path });
     case 'etcd': {
       const { openEtcdBackend } = await import('./etcd/index.ts');

@@ -2,11 +2,13 @@
  * The SQLite storage driver: Skiff's embedded default datastore.
  *
  * Design (learned from k3s-io/kine, and from its failures: kine#582, #607, PR #613):
- * - One file, WAL, synchronous=FULL: a write's promise resolves only after the WAL was fsynced.
- * - All writes go to one writer connection on a worker thread (fsync never blocks the event
- *   loop). While it commits, new writes queue and become the next batch: one transaction and one
- *   fsync for many writes (group commit), each op checked on its own. Reads run on the main
- *   thread through a query-only connection and see every acknowledged write.
+ * - One file, WAL: a write's promise resolves only after the WAL was flushed (fdatasync on
+ *   libuv's thread pool, so the flush never blocks the event loop; SQLite itself runs with
+ *   synchronous=NORMAL and syncs around checkpoints, see inline-writer.ts).
+ * - All writes go to one writer connection. While it commits and flushes, new writes queue and
+ *   become the next batch: one transaction and one flush for many writes (group commit), each
+ *   op checked on its own. Reads go through a query-only connection and see every acknowledged
+ *   write.
  * - Schema and compaction rule: see protocol.ts. Latest reads use the `current` table only;
  *   history lives in `log`, each value stored once.
  * - Watches are fed in-process after each commit (no polling), replay retained history first,

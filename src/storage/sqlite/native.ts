@@ -1,6 +1,6 @@
 /**
  * better-sqlite3, loaded on first use rather than at import: loading the native addon takes
- * ~15 ms, and the server starts the writer thread before it needs the addon on this thread.
+ * ~15 ms that commands which never open a store should not pay.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

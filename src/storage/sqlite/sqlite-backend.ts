@@ -439,15 +439,14 @@ class SqliteBackendImpl implements SqliteBackend {
  *
  * - Fails with StorageError 'Locked' when another process (or another backend in this process)
  *   holds the file, and 'Corrupt' when the file is not a SQLite database.
- * - Acknowledged writes are durable (WAL, synchronous=FULL); concurrent writes share one
- *   transaction (group commit) on a worker thread.
+ * - Acknowledged writes are durable (WAL flushed with fdatasync before the answer, see
+ *   inline-writer.ts); concurrent writes share one transaction and one flush (group commit).
  * - The caller owns the backend and must `close()` it (idempotent; ends watches, stops the
  *   worker and timers, checkpoints the WAL, releases the lock).
  */
 export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<SqliteBackend> {
   const path = resolve(opts.path);
   mkdirSync(dirname(path), { recursive: true });
-  // The thread boots while this one takes the lock (see WriterClient.spawn).
   const spawned = WriterClient.spawn();
   let lock: Database.Database;
   try {

@@ -1,15 +1,13 @@
 /**
- * The main thread's side of the writer worker. It keeps at most one request in flight: write
- * operations that arrive while the worker is busy queue up and go out together as the next
+ * The client side of the writer (inline-writer.ts runs it on this thread behind a message
+ * interface). It keeps at most one request in flight: write
+ * operations that arrive while the writer is busy (committing, or flushing the WAL) queue up and go out together as the next
  * batch (group commit that adapts to load without a timer: one client gets one transaction per
  * write, a hundred concurrent clients share a few). Maintenance requests (compaction batches,
  * vacuum, checkpoint) are interleaved with write batches so they never starve writers.
  */
-import { sqliteAddonPath, sqliteModulePath } from './native.ts';
-import { Worker } from 'node:worker_threads';
+import { InlineWriter } from './inline-writer.ts';
 import { StorageError } from '../errors.ts';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './protocol.ts';
-import { writerWorkerMain } from './writer-worker.ts';
 import type {
   CompactStepResult,
   OpResult,
@@ -61,56 +59,14 @@ export type CommitListener = (ops: WriteOp[], results: OpResult[], revision: num
 const MAX_BATCH_OPS = 1000;
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
-/**
- * Starts the worker from the source text of `writerWorkerMain` (see writer-worker.ts). The
- * bootstrap defines `__name`, the helper esbuild (tsx) inserts to keep function names, and uses
- * only `process.getBuiltinModule`, so it runs whether the eval'd code is treated as CommonJS or
- * as an ES module (a parent started with `--input-type=module` passes that on).
- *
- * The worker loads better-sqlite3 at once but opens nothing until its first message brings the
- * config: booting a thread takes tens of milliseconds, so the caller spawns it first and takes
- * the file's lock meanwhile, and the database is never touched before the lock is held.
- */
-function spawnWorker(): Worker {
-  const bootstrap = `
-    const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
-    const { createRequire } = process.getBuiltinModule('node:module');
-    var __name = (f) => f;
-    const main = ${writerWorkerMain.toString()};
-    const Sqlite = createRequire(workerData.sqliteModule)(workerData.sqliteModule);
-    const nativeBinding = workerData.addonPath;
-    const Database = nativeBinding === undefined ? Sqlite : class extends Sqlite {
-      constructor(filename, options) { super(filename, { ...options, nativeBinding }); }
-    };
-    parentPort.once('message', (config) => {
-      main({
-        Database,
-        port: parentPort,
-        config,
-        schemaSql: workerData.schemaSql,
-        schemaVersion: workerData.schemaVersion,
-        exit: (code) => process.exit(code),
-      });
-    });`;
-  return new Worker(bootstrap, {
-    eval: true,
-    workerData: {
-      sqliteModule: sqliteModulePath,
-      addonPath: sqliteAddonPath(),
-      schemaSql: SCHEMA_SQL,
-      schemaVersion: SCHEMA_VERSION,
-    },
-  });
-}
-
-/** A writer thread that is booting and waits for its config (see `WriterClient.spawn`). */
+/** A writer that boots and waits for its config (see `WriterClient.spawn`). */
 export interface SpawnedWriter {
-  readonly worker: Worker;
+  readonly worker: InlineWriter;
 }
 
 export class WriterClient {
   readonly stats: WriterStats = { transactions: 0, writeOps: 0, maxBatch: 0 };
-  private readonly worker: Worker;
+  private readonly worker: InlineWriter;
   private writes: PendingWrite[] = [];
   private calls: PendingCall[] = [];
   private inFlight: { id: number; done: (r: Answer) => void; fail: (e: unknown) => void } | null =
@@ -125,7 +81,7 @@ export class WriterClient {
   private readonly exitPromise: Promise<void>;
 
   private constructor(
-    worker: Worker,
+    worker: InlineWriter,
     private readonly path: string,
     private readonly onCommit: CommitListener,
   ) {
@@ -146,11 +102,11 @@ export class WriterClient {
   }
 
   /**
-   * Boots a writer thread that waits for `start`. The caller must pass it to `start` or call
-   * `abandon`, or the thread keeps the process alive.
+   * Makes a writer that waits for `start` (it opens nothing before its config arrives, so the
+   * caller can take the file's lock first). Pass it to `start`, or to `abandon`.
    */
   static spawn(): SpawnedWriter {
-    return { worker: spawnWorker() };
+    return { worker: new InlineWriter() };
   }
 
   /** Stops a spawned writer that will not be started (its file was never opened). */
