@@ -12,7 +12,7 @@ rm -rf dist/cmd
 mkdir -p dist/cmd
 node_modules/.bin/esbuild src/cmd/main.ts \
   --bundle --format=cjs --platform=node --target=node20 --charset=ascii \
-  --external:better-sqlite3 --external:etcd3 --external:kubernetes-types \
+  --external:etcd3 --external:kubernetes-types \
   --define:import.meta.url=__skiffModuleUrl \
   "--banner:js=var __skiffModuleUrl = require('node:url').pathToFileURL(__filename).href;" \
   --log-level=warning --outfile=dist/cmd/skiff.cjs

@@ -1,11 +1,12 @@
 /**
- * better-sqlite3, loaded on first use rather than at import: loading the native addon takes
- * ~15 ms that commands which never open a store should not pay.
+ * better-sqlite3. Its JavaScript is imported statically, so the build bundles it (resolving and
+ * loading its dozen CommonJS files from node_modules cost ~25 ms per start); its native addon
+ * loads when the first database opens, from the path `sqliteAddonPath` finds.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 
 /** The resolved entry of the better-sqlite3 package (its `lib/index.js`). */
 export const sqliteModulePath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -39,12 +40,12 @@ let ctor: typeof BetterSqlite3 | undefined;
  */
 export function sqliteDatabase(): typeof BetterSqlite3 {
   if (ctor === undefined) {
-    const base = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
     const nativeBinding = sqliteAddonPath();
     ctor =
       nativeBinding === undefined
-        ? base
-        : (class extends base {
+        ? // Addon elsewhere: the package from node_modules finds it (a bundled copy cannot).
+          (createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3)
+        : (class extends BetterSqlite3 {
             constructor(filename?: string | Buffer, options?: BetterSqlite3.Options) {
               super(filename, { ...options, nativeBinding });
             }
