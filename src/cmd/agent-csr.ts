@@ -5,7 +5,7 @@
  * SubjectPublicKeyInfo, as `kubeadm join --discovery-token-ca-cert-hash`).
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { DerError, readChildren, readElement } from '../api/pki/der.ts';
+import { DerError, readChildren, readElement } from '../api/pki/index.ts';
 
 /** certificates.k8s.io signer of kube-apiserver client certificates (any identity). */
 export const SIGNER_KUBE_APISERVER_CLIENT = 'kubernetes.io/kube-apiserver-client';

@@ -34,3 +34,5 @@ export type {
   SigningPolicy,
 } from './csr.ts';
 export { formatIp, parseIp } from './ip.ts';
+/** The DER reader, for callers that need exact encoded bytes (the agent's CA pin). */
+export { DerError, readChildren, readElement } from './der.ts';
