@@ -9,3 +9,11 @@ export interface UserInfo {
   uid?: string;
   extra?: Record<string, string[]>;
 }
+
+/**
+ * Skiff's simulated node pools (kwok-like nodes): the in-process pool's user (its client
+ * certificate's CN) and the group of remote pools' certificates (`skiff agent --simulated`).
+ * The bootstrap policy binds both to the pool's ClusterRole, named after the user.
+ */
+export const SIMULATED_NODE_POOL_USER = 'skiff:simulated-node-pool';
+export const SIMULATED_NODE_POOL_GROUP = 'skiff:simulated-node-pools';

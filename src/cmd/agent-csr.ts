@@ -5,6 +5,7 @@
  * SubjectPublicKeyInfo, as `kubeadm join --discovery-token-ca-cert-hash`).
  */
 import { createHash, X509Certificate } from 'node:crypto';
+import { SIMULATED_NODE_POOL_GROUP } from '../api/index.ts';
 import { DerError, readChildren, readElement } from '../api/pki/index.ts';
 
 /** certificates.k8s.io signer of kube-apiserver client certificates (any identity). */
@@ -14,7 +15,7 @@ export const SIGNER_KUBE_APISERVER_CLIENT_KUBELET = 'kubernetes.io/kube-apiserve
 /** The CN prefix of a remote simulated node pool's client certificate. */
 export const SIMULATED_POOL_CN_PREFIX = 'skiff:simulated-node-pool:';
 /** The group (O) of every remote simulated node pool; RBAC grants it a kubelet's writes. */
-export const SIMULATED_POOL_GROUP = 'skiff:simulated-node-pools';
+export const SIMULATED_POOL_GROUP = SIMULATED_NODE_POOL_GROUP;
 
 /** Which agent asks: the simulated node pool, or (issue 7) the real kubelet. */
 export type AgentKind = 'simulated' | 'kubelet';

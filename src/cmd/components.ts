@@ -73,20 +73,11 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
     });
   }
   const nodes = ctx.flags.simulatedNodes ?? 0;
-  const admin = { server: ctx.server, caPem: ctx.ca.certPem, ...ctx.admin };
-  if (nodes === 0) {
-    // Remote pools (`skiff agent --simulated N`) need the pool's role even when this server
-    // runs no simulated nodes itself.
-    start('simulated node pool role', async () => {
-      const { ensureSimulatedPoolRbac } = await import('./scheduler-and-nodes.ts');
-      await ensureSimulatedPoolRbac(admin);
-    });
-  }
   if (nodes > 0) {
     start('simulated nodes', async () => {
       const { SIMULATED_POOL_USER, runSimulatedNodes } = await import('./scheduler-and-nodes.ts');
       const id = await identity('simulated-nodes', SIMULATED_POOL_USER);
-      await runSimulatedNodes(id, admin, nodes, abort.signal, debug);
+      await runSimulatedNodes(id, nodes, abort.signal, debug);
     });
   }
   return {

@@ -8,9 +8,8 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { isAlreadyExists } from '../api/index.ts';
+import { SIMULATED_NODE_POOL_USER } from '../api/index.ts';
 import {
   BUILTIN_RESOURCES,
   InformerFactory,
@@ -22,7 +21,6 @@ import type { RestConfig } from '../client/index.ts';
 import { SimulatedNodePool } from '../kubelet/simulated/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
 import { restConfigOf } from './component-identity.ts';
-import { SIMULATED_POOL_GROUP } from './agent-csr.ts';
 import type { ComponentIdentity } from './component-identity.ts';
 
 /** Runs the scheduler until `signal` aborts (leader-elected, as upstream). */
@@ -72,98 +70,19 @@ export async function runScheduler(
  */
 export const SIMULATED_STOPPED_ANNOTATION = 'skiff.dev/simulated-stopped';
 
-/** The user the simulated node pool authenticates as. */
-export const SIMULATED_POOL_USER = 'skiff:simulated-node-pool';
-
-/** What a kubelet may do, for the whole pool (the Node authorizer scopes real kubelets). */
-const POOL_ROLE: ClusterRole = {
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'ClusterRole',
-  metadata: { name: SIMULATED_POOL_USER },
-  rules: [
-    {
-      apiGroups: [''],
-      resources: ['nodes'],
-      verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'],
-    },
-    { apiGroups: [''], resources: ['nodes/status'], verbs: ['update', 'patch'] },
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
-    { apiGroups: [''], resources: ['pods/status'], verbs: ['update', 'patch'] },
-    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
-    {
-      apiGroups: ['coordination.k8s.io'],
-      resources: ['leases'],
-      verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'],
-    },
-  ],
-};
-
-const POOL_BINDING: ClusterRoleBinding = {
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'ClusterRoleBinding',
-  metadata: { name: SIMULATED_POOL_USER },
-  roleRef: {
-    apiGroup: 'rbac.authorization.k8s.io',
-    kind: 'ClusterRole',
-    name: SIMULATED_POOL_USER,
-  },
-  subjects: [
-    { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: SIMULATED_POOL_USER },
-    { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: SIMULATED_POOL_GROUP },
-  ],
-};
-
 /**
- * Creates the pool's ClusterRole and its binding (idempotent) through `admin`: bound to the
- * in-process pool's user and to the group of remote pools (`skiff agent --simulated`), whose
- * certificates say `O=skiff:simulated-node-pools`. An existing binding missing a subject gets it.
+ * The user the simulated node pool authenticates as; the server's bootstrap policy binds it to
+ * the pool's ClusterRole (what a kubelet may do, for the whole pool).
  */
-export async function ensureSimulatedPoolRbac(admin: ComponentIdentity): Promise<void> {
-  const adminClient = newRestClientset(restConfigOf(admin, 'skiff/v1.32.0 (linux/amd64) skiff'));
-  try {
-    const rbac = (resource: string) =>
-      adminClient.clientset.resource<ClusterRole | ClusterRoleBinding>({
-        group: 'rbac.authorization.k8s.io',
-        version: 'v1',
-        resource,
-      });
-    for (const [resource, obj] of [
-      ['clusterroles', POOL_ROLE],
-      ['clusterrolebindings', POOL_BINDING],
-    ] as const) {
-      try {
-        await rbac(resource).create('', obj);
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
-        if (resource === 'clusterrolebindings') {
-          const current = (await rbac(resource).get('', SIMULATED_POOL_USER)) as ClusterRoleBinding;
-          const have = current.subjects ?? [];
-          const missing = (POOL_BINDING.subjects ?? []).filter(
-            (want) => !have.some((s) => s.kind === want.kind && s.name === want.name),
-          );
-          if (missing.length > 0) {
-            await rbac(resource).update('', { ...current, subjects: [...have, ...missing] });
-          }
-        }
-      }
-    }
-  } finally {
-    adminClient.transport.close();
-  }
-}
+export const SIMULATED_POOL_USER = SIMULATED_NODE_POOL_USER;
 
-/**
- * Runs `count` simulated nodes named `sim-node-<i>` until `signal` aborts. `admin` creates the
- * pool's ClusterRole and binding first (idempotent).
- */
+/** Runs `count` simulated nodes named `sim-node-<i>` until `signal` aborts. */
 export async function runSimulatedNodes(
   id: ComponentIdentity,
-  admin: ComponentIdentity,
   count: number,
   signal: AbortSignal,
   onError: (what: string, err: unknown) => void,
 ): Promise<void> {
-  await ensureSimulatedPoolRbac(admin);
   await runSimulatedNodePool(
     restConfigOf(id, SIMULATED_POOL_USER_AGENT),
     Array.from({ length: count }, (_, i) => `sim-node-${String(i)}`),

@@ -25,6 +25,8 @@ import {
   reconcileClusterRoleBinding,
   reconcileRole,
   reconcileRoleBinding,
+  SIMULATED_NODE_POOL_GROUP,
+  SIMULATED_NODE_POOL_USER,
   systemPriorityClasses,
 } from '../../api/index.ts';
 import type { StoredObject } from '../../storage/index.ts';
@@ -93,6 +95,24 @@ function skiffClusterRoles(): ClusterRole[] {
     rules,
   });
   return [
+    // What a simulated node pool does for its nodes: what the Node authorizer and
+    // NodeRestriction let each kubelet do, for all of them at once.
+    role(SIMULATED_NODE_POOL_USER, [
+      {
+        apiGroups: [''],
+        resources: ['nodes'],
+        verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'],
+      },
+      { apiGroups: [''], resources: ['nodes/status'], verbs: ['update', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['update', 'patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'],
+      },
+    ]),
     role(SIMULATED_NODE_POOL_CSR_ROLE, [
       {
         apiGroups: ['certificates.k8s.io'],
@@ -120,7 +140,7 @@ function skiffClusterRoleBindings(): ClusterRoleBinding[] {
   const binding = (
     name: string,
     role: string,
-    subject: { kind: string; name: string; namespace?: string },
+    ...subjects: { kind: string; name: string; namespace?: string }[]
   ): ClusterRoleBinding => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
@@ -130,11 +150,11 @@ function skiffClusterRoleBindings(): ClusterRoleBinding[] {
       labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
     },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-    subjects: [
+    subjects: subjects.map((subject) =>
       subject.kind === 'ServiceAccount'
         ? { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace ?? '' }
         : { apiGroup: 'rbac.authorization.k8s.io', ...subject },
-    ],
+    ),
   });
   const group = { kind: 'Group', name: NODE_BOOTSTRAP_TOKEN_GROUP };
   return [
@@ -150,7 +170,14 @@ function skiffClusterRoleBindings(): ClusterRoleBinding[] {
       'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
       { kind: 'Group', name: 'system:nodes' },
     ),
-    // Remote simulated node pools (`skiff agent --simulated N`) join with a bootstrap token too.
+    // The simulated node pools: the server's own and remote ones (`skiff agent --simulated N`).
+    binding(
+      SIMULATED_NODE_POOL_USER,
+      SIMULATED_NODE_POOL_USER,
+      { kind: 'User', name: SIMULATED_NODE_POOL_USER },
+      { kind: 'Group', name: SIMULATED_NODE_POOL_GROUP },
+    ),
+    // Remote simulated node pools join with a bootstrap token too.
     binding('skiff:simulated-node-pool-autoapprove', SIMULATED_NODE_POOL_CSR_ROLE, group),
     binding('skiff:controller:certificate-controller', 'skiff:controller:certificate-controller', {
       kind: 'ServiceAccount',
