@@ -5,7 +5,7 @@
  * Usage:
  *
  *   node --import tsx bench/apiserver/profile.ts --root DIR [--workload startup|pods|writes|lists]
- *        [--datastore DSN] [--top 25]
+ *        [--datastore DSN] [--top 25] [--control-plane]
  *
  * `--root` should be a built checkout (e.g. one made by run.ts --snapshot, or the repo itself).
  */
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     workload: { type: 'string', default: 'pods' },
     datastore: { type: 'string' },
     top: { type: 'string', default: '25' },
+    // The whole control plane (controller-manager, scheduler) instead of the API server alone.
+    'control-plane': { type: 'boolean', default: false },
   },
 });
 const root = resolve(args.root ?? join(import.meta.dirname, '..', '..'));
@@ -113,6 +115,9 @@ async function main(): Promise<void> {
     port,
     datastore: args.datastore,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+    ...(args['control-plane']
+      ? {}
+      : { serverArgs: ['--disable-controller-manager', '--disable-scheduler'] }),
   });
   try {
     const creds = readKubeconfig(server.kubeconfig);
