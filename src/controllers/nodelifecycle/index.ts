@@ -21,3 +21,16 @@ export {
   newNodeLifecycleController,
 } from './node-lifecycle.ts';
 export type { NodeLifecycleControllerOptions } from './node-lifecycle.ts';
+export {
+  DEFAULT_DISRUPTION_POLICY,
+  LARGE_CLUSTER_SIZE_THRESHOLD,
+  NODE_EVICTION_RATE,
+  SECONDARY_NODE_EVICTION_RATE,
+  TokenBucket,
+  UNHEALTHY_ZONE_THRESHOLD,
+  ZoneTracker,
+  computeZoneState,
+  zoneEvictionRate,
+  zoneKey,
+} from './zones.ts';
+export type { DisruptionPolicy, DisruptionView, ZoneState } from './zones.ts';

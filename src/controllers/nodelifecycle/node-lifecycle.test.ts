@@ -6,7 +6,15 @@ import { BUILTIN_RESOURCES, InformerFactory } from '../../client/index.ts';
 import type { EventRecorder, KubeObject } from '../../client/index.ts';
 import { FakeCluster } from '../../client/fake/index.ts';
 import { newFakeClock, newRateLimitingQueue, settle } from '../../client/workqueue/index.ts';
-import { desiredTaints, getMinTolerationTime, newNodeLifecycleController } from './index.ts';
+import {
+  computeZoneState,
+  desiredTaints,
+  getMinTolerationTime,
+  newNodeLifecycleController,
+  TokenBucket,
+  zoneKey,
+} from './index.ts';
+import type { NodeLifecycleControllerOptions } from './index.ts';
 
 class Recorder implements EventRecorder {
   readonly events: string[] = [];
@@ -101,10 +109,24 @@ describe('desiredTaints', () => {
   });
 });
 
-async function setup(objs: { nodes: Node[]; leases?: Lease[]; pods?: Pod[] }) {
+/**
+ * `objs.nodes` plus, unless `alone`, a Ready node `healthy` that no test syncs: a zone whose only
+ * node is down is fully disrupted, where the controller adds no NoExecute taints (see zones).
+ */
+async function setup(objs: {
+  nodes: Node[];
+  leases?: Lease[];
+  pods?: Pod[];
+  alone?: boolean;
+  disruption?: NodeLifecycleControllerOptions['disruption'];
+}) {
   const clock = newFakeClock(T0);
   const cluster = new FakeCluster({ now: () => new Date(clock.now()) });
-  cluster.seed(BUILTIN_RESOURCES.nodes, ...objs.nodes);
+  cluster.seed(
+    BUILTIN_RESOURCES.nodes,
+    ...objs.nodes,
+    ...(objs.alone === true ? [] : [node('healthy')]),
+  );
   cluster.seed(BUILTIN_RESOURCES.leases, ...(objs.leases ?? []));
   cluster.seed(BUILTIN_RESOURCES.pods, ...(objs.pods ?? []));
   const factory = new InformerFactory(cluster.clientset);
@@ -116,6 +138,7 @@ async function setup(objs: { nodes: Node[]; leases?: Lease[]; pods?: Pod[] }) {
     recorder,
     queue,
     clock,
+    ...(objs.disruption !== undefined ? { disruption: objs.disruption } : {}),
   });
   const ac = new AbortController();
   factory.start(ac.signal);
@@ -290,6 +313,141 @@ describe('node lifecycle: taint eviction', () => {
     );
     await clock.advance(120_000);
     assert.deepEqual(podNames(), ['p']);
+    await stop();
+  });
+});
+
+describe('zones (upstream ComputeZoneState, GetZoneKey, the tainter token bucket)', () => {
+  it('computes zone states as upstream', () => {
+    const cases: { ready: boolean[]; want: string }[] = [
+      { ready: [], want: 'Normal' },
+      { ready: [true, true], want: 'Normal' },
+      { ready: [false], want: 'FullDisruption' },
+      { ready: [false, false, false], want: 'FullDisruption' },
+      { ready: [true, false, false], want: 'Normal' }, // not more than two down
+      { ready: [true, true, false, false, false], want: 'PartialDisruption' }, // 60% >= 55%
+      { ready: [true, true, true, false, false, false], want: 'Normal' }, // 50% < 55%
+    ];
+    for (const c of cases) assert.equal(computeZoneState(c.ready, 0.55), c.want, String(c.ready));
+  });
+
+  it('keys zones by region and zone, beta labels first', () => {
+    const withLabels = (labels: Record<string, string>): Node => ({ metadata: { labels } });
+    assert.equal(zoneKey(withLabels({})), '');
+    assert.equal(zoneKey(withLabels({ 'topology.kubernetes.io/zone': 'a' })), ':\0:a');
+    assert.equal(
+      zoneKey(
+        withLabels({
+          'topology.kubernetes.io/region': 'r',
+          'topology.kubernetes.io/zone': 'a',
+          'failure-domain.beta.kubernetes.io/zone': 'b',
+        }),
+      ),
+      'r:\0:b',
+    );
+  });
+
+  it('token bucket: burst 1, then one token per 1/qps seconds; rate 0 never', () => {
+    const b = new TokenBucket(0.1, T0);
+    assert.equal(b.tryAccept(T0), true);
+    assert.equal(b.tryAccept(T0), false);
+    assert.equal(b.nextTokenInMs(T0 + 4_000), 6_000);
+    assert.equal(b.tryAccept(T0 + 9_999), false);
+    assert.equal(b.tryAccept(T0 + 10_000), true);
+    const zero = new TokenBucket(0, T0);
+    assert.equal(zero.tryAccept(T0 + 1e9), false);
+    assert.equal(zero.nextTokenInMs(T0), Infinity);
+  });
+});
+
+describe('node lifecycle: disruption handling', () => {
+  const evictionTaints = (n: Node): string[] =>
+    (n.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute').map((t) => t.key);
+
+  it('taints nodes of a healthy zone one per 10 s (node-eviction-rate 0.1)', async () => {
+    const nodes = [
+      node('a', 'False'),
+      node('b', 'False'),
+      ...['c', 'd', 'e', 'f'].map((n) => node(n)),
+    ];
+    const { clock, sync, stop, nodeOf } = await setup({ nodes, alone: true });
+    await sync('a');
+    await sync('b');
+    assert.deepEqual(evictionTaints(nodeOf('a')), ['node.kubernetes.io/not-ready']);
+    assert.deepEqual(evictionTaints(nodeOf('b')), []);
+    // NoSchedule taints are not rate-limited.
+    assert.deepEqual(taintsOf(nodeOf('b')), ['node.kubernetes.io/not-ready:NoSchedule']);
+    await clock.advance(9_000);
+    await sync('b');
+    assert.deepEqual(evictionTaints(nodeOf('b')), []);
+    await clock.advance(1_000);
+    await sync('b');
+    assert.deepEqual(evictionTaints(nodeOf('b')), ['node.kubernetes.io/not-ready']);
+    await stop();
+  });
+
+  it('stops tainting a small zone in partial disruption, and every zone when all are down', async () => {
+    // 3 of 5 not ready (60% >= 55%, more than two): PartialDisruption, 5 <= 50 nodes: rate 0.
+    const nodes = [
+      node('a', 'False'),
+      node('b', 'False'),
+      node('c', 'False'),
+      node('d'),
+      node('e'),
+    ];
+    const partial = await setup({ nodes, alone: true });
+    for (const n of ['a', 'b', 'c']) await partial.sync(n);
+    for (const n of ['a', 'b', 'c']) assert.deepEqual(evictionTaints(partial.nodeOf(n)), []);
+    assert.deepEqual([...partial.nlc.zoneStates().values()], ['PartialDisruption']);
+    await partial.stop();
+
+    // Every node down: full disruption everywhere, no NoExecute taints (and present ones go).
+    const down = await setup({ nodes: [node('a', 'False'), node('b', 'False')], alone: true });
+    await down.cluster.clientset.nodes.update('', {
+      ...down.nodeOf('a'),
+      spec: { taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }] },
+    });
+    await settle();
+    await down.sync('a');
+    await down.sync('b');
+    assert.deepEqual(evictionTaints(down.nodeOf('a')), []);
+    assert.deepEqual(evictionTaints(down.nodeOf('b')), []);
+    assert.deepEqual([...down.nlc.zoneStates().values()], ['FullDisruption']);
+    await down.stop();
+  });
+
+  it('taints a fully disrupted zone at the normal rate while another zone is healthy', async () => {
+    const inZone = (name: string, zone: string, ready = 'True'): Node => {
+      const n = node(name, ready);
+      n.metadata = { ...n.metadata, labels: { 'topology.kubernetes.io/zone': zone } };
+      return n;
+    };
+    const nodes = [inZone('a1', 'a', 'False'), inZone('a2', 'a', 'False'), inZone('b1', 'b')];
+    const { nlc, clock, sync, stop, nodeOf } = await setup({ nodes, alone: true });
+    await sync('a1');
+    await sync('a2');
+    assert.deepEqual(nlc.zoneStates().get(':\0:a'), 'FullDisruption');
+    assert.deepEqual(nlc.zoneStates().get(':\0:b'), 'Normal');
+    assert.deepEqual(evictionTaints(nodeOf('a1')), ['node.kubernetes.io/not-ready']);
+    assert.deepEqual(evictionTaints(nodeOf('a2')), []);
+    await clock.advance(10_000);
+    await sync('a2');
+    assert.deepEqual(evictionTaints(nodeOf('a2')), ['node.kubernetes.io/not-ready']);
+    await stop();
+  });
+
+  it('swaps not-ready for unreachable at once, whatever the rate', async () => {
+    const { clock, sync, stop, nodeOf } = await setup({
+      nodes: [node('n1', 'False')],
+      leases: [lease('n1', T0)],
+      disruption: { nodeEvictionRate: 0.001 },
+    });
+    await sync();
+    assert.deepEqual(evictionTaints(nodeOf()), ['node.kubernetes.io/not-ready']);
+    // The kubelet goes silent: Ready turns Unknown after the grace period.
+    await clock.advance(41_000);
+    await sync();
+    assert.deepEqual(evictionTaints(nodeOf()), ['node.kubernetes.io/unreachable']);
     await stop();
   });
 });

@@ -12,8 +12,9 @@
  * Taints: Ready=False → `node.kubernetes.io/not-ready`, Ready=Unknown →
  * `node.kubernetes.io/unreachable`, each as NoExecute (with timeAdded) and NoSchedule; pressure
  * conditions, NetworkUnavailable and spec.unschedulable → their NoSchedule taints. Taints are
- * removed when the condition clears. (Upstream rate-limits NoExecute tainting per zone and stops
- * in a full zone disruption; this controller taints at once.)
+ * removed when the condition clears. Adding a NoExecute not-ready/unreachable taint is
+ * rate-limited per zone and stops when every zone is down (zones.ts); swapping one for the other
+ * and removing them are not.
  *
  * Eviction: a pod on a node with NoExecute taints it does not all tolerate is deleted at once;
  * one that tolerates them all for a limited tolerationSeconds is deleted when the shortest of
@@ -41,6 +42,8 @@ import {
   unwrapTombstone,
 } from '../shared/index.ts';
 import type { ControllerLogger } from '../shared/index.ts';
+import { DEFAULT_DISRUPTION_POLICY, ZoneTracker, isNodeReady, zoneKey } from './zones.ts';
+import type { DisruptionPolicy, DisruptionView } from './zones.ts';
 
 /** The namespace of node Leases. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -84,8 +87,17 @@ export interface NodeLifecycleControllerOptions {
   readonly nodeMonitorGracePeriodMs?: number;
   readonly nodeStartupGracePeriodMs?: number;
   readonly nodeMonitorPeriodMs?: number;
+  /** Eviction rates and zone thresholds (defaults: upstream's flags' defaults). */
+  readonly disruption?: Partial<DisruptionPolicy>;
   readonly logger?: ControllerLogger;
 }
+
+/** The NoExecute taints that evict pods from an unhealthy node (rate-limited per zone). */
+const isEvictionTaint = (t: Taint): boolean =>
+  t.effect === 'NoExecute' && (t.key === TAINT_NODE_NOT_READY || t.key === TAINT_NODE_UNREACHABLE);
+
+/** How often at most the zones are recomputed from all nodes (and on every Ready change). */
+const ZONE_REFRESH_MS = 1_000;
 
 interface NodeHealth {
   /** When the controller last saw a heartbeat change (its clock). */
@@ -180,6 +192,13 @@ export class NodeLifecycleController {
   private readonly logger: ControllerLogger;
   private readonly health = new Map<string, NodeHealth>();
   private readonly evictions = new Map<string, ScheduledEviction>();
+  private readonly zones: ZoneTracker;
+  private zoneView: DisruptionView = {
+    states: new Map(),
+    allFullyDisrupted: false,
+    leftFullDisruption: false,
+  };
+  private zonesAt = -Infinity;
 
   constructor(private readonly opts: NodeLifecycleControllerOptions) {
     this.clock = opts.clock ?? realClock;
@@ -187,6 +206,7 @@ export class NodeLifecycleController {
     this.startupGrace = opts.nodeStartupGracePeriodMs ?? NODE_STARTUP_GRACE_PERIOD_MS;
     this.period = opts.nodeMonitorPeriodMs ?? NODE_MONITOR_PERIOD_MS;
     this.logger = opts.logger ?? NOOP_LOGGER;
+    this.zones = new ZoneTracker({ ...DEFAULT_DISRUPTION_POLICY, ...opts.disruption });
     const f = opts.informers;
     const nodeInformer = f.informer<Node>(BUILTIN_RESOURCES.nodes);
     const podInformer = f.informer<Pod>(BUILTIN_RESOURCES.pods);
@@ -278,10 +298,43 @@ export class NodeLifecycleController {
       }
       return;
     }
+    const wasReady = isNodeReady(cached);
     let node = await this.tryUpdateNodeHealth(structuredClone(cached));
-    node = await this.reconcileTaints(node);
+    this.refreshZones(node, isNodeReady(node) !== wasReady);
+    const tainted = await this.reconcileTaints(node);
+    node = tainted.node;
     this.processPods(node);
-    this.controller.queue.addAfter(nodeName, this.period);
+    this.controller.queue.addAfter(nodeName, Math.min(this.period, tainted.retryInMs));
+  }
+
+  /** The zones' states (for tests and debugging). */
+  zoneStates(): Map<string, string> {
+    return new Map(this.zoneView.states);
+  }
+
+  /**
+   * upstream handleDisruption, from the cached nodes (with `node`'s fresh state): at most once a
+   * second, and whenever a node's readiness changed.
+   */
+  private refreshZones(node: Node, readinessChanged: boolean): void {
+    const now = this.clock.now();
+    if (!readinessChanged && now - this.zonesAt < ZONE_REFRESH_MS) return;
+    this.zonesAt = now;
+    const name = node.metadata?.name ?? '';
+    const nodes = this.nodeLister.list().map((n) => (n.metadata?.name === name ? node : n));
+    const before = this.zoneView.allFullyDisrupted;
+    this.zoneView = this.zones.update(nodes, now);
+    if (this.zoneView.allFullyDisrupted !== before) {
+      this.logger.info(
+        this.zoneView.allFullyDisrupted
+          ? 'all nodes are not ready: entering full disruption mode (no NoExecute taints)'
+          : 'some nodes are ready: leaving full disruption mode',
+      );
+    }
+    if (this.zoneView.leftFullDisruption) {
+      // Every node gets a fresh grace period, as upstream resets its health records.
+      for (const h of this.health.values()) h.probeTimestamp = now;
+    }
   }
 
   /** upstream tryUpdateNodeHealth + the NotReady handling of monitorNodeHealth. */
@@ -385,22 +438,39 @@ export class NodeLifecycleController {
     }
   }
 
-  /** Adds and removes the controller's taints so that they match the conditions. */
-  private async reconcileTaints(node: Node): Promise<Node> {
-    const nowIso = formatTime(this.clock.now());
-    const want = desiredTaints(node, nowIso);
+  /**
+   * Adds and removes the controller's taints so that they match the conditions; a new eviction
+   * taint waits for its zone's token (`retryInMs`: when to try again; Infinity when not waiting).
+   */
+  private async reconcileTaints(node: Node): Promise<{ node: Node; retryInMs: number }> {
+    const now = this.clock.now();
+    let want = desiredTaints(node, formatTime(now));
     const have = node.spec?.taints ?? [];
-    const wantIds = new Set(want.map(taintId));
     const haveIds = new Set(have.map(taintId));
+    let retryInMs = Infinity;
+    if (this.zoneView.allFullyDisrupted) {
+      want = want.filter((t) => !isEvictionTaint(t));
+    } else if (
+      want.some((t) => isEvictionTaint(t) && !haveIds.has(taintId(t))) &&
+      // Swapping not-ready for unreachable (or back) happens at once, as upstream.
+      !have.some(isEvictionTaint)
+    ) {
+      const zone = zoneKey(node);
+      if (!this.zones.tryTaint(zone, now)) {
+        want = want.filter((t) => !isEvictionTaint(t));
+        retryInMs = Math.max(100, this.zones.nextTaintInMs(zone, now));
+      }
+    }
+    const wantIds = new Set(want.map(taintId));
     const kept = have.filter((t) => !MANAGED_TAINT_KEYS.has(t.key) || wantIds.has(taintId(t)));
     const added = want.filter((t) => !haveIds.has(taintId(t)));
-    if (kept.length === have.length && added.length === 0) return node;
+    if (kept.length === have.length && added.length === 0) return { node, retryInMs };
     const next = structuredClone(node);
     const spec = (next.spec ??= {});
     const taints = [...kept, ...added];
     if (taints.length > 0) spec.taints = taints;
     else delete spec.taints;
-    return this.opts.clientset.nodes.update('', next);
+    return { node: await this.opts.clientset.nodes.update('', next), retryInMs };
   }
 
   // --- taint eviction (upstream tainteviction.Controller) ---
