@@ -14,7 +14,7 @@ fi
 
 [ "${1:-}" = "--npm-only" ] && exit 0
 
-# Debian packages: name of a command each provides, then the package.
+# Debian packages: name (or absolute path) of a command each provides, then the package.
 debs=(
   "etcd:etcd-server"
   "openssl:openssl"
@@ -23,6 +23,8 @@ debs=(
   "skopeo:skopeo"
   "busybox:busybox-static"
   "setfattr:attr"
+  "runc:runc"
+  "/usr/lib/cni/bridge:containernetworking-plugins" # a path: `command -v` checks it is executable
 )
 missing=()
 for entry in "${debs[@]}"; do

@@ -1,0 +1,759 @@
+/**
+ * {@link ContainerRuntime} on the real `runc` CLI (runc 1.1; crun does not work on cgroup v1
+ * hybrid hosts such as this one).
+ *
+ * How a container runs, and why. `runc create`/`start` detach the container: its init process
+ * is re-parented to PID 1, so its exit status is lost (`runc state` only says "stopped"), and a
+ * Node process cannot make itself a child subreaper (prctl) to keep it. `runc run` in the
+ * foreground is the shim instead: runc makes itself the subreaper, waits for the container and
+ * exits with its status (128+signal when the init process was killed by a signal), and the
+ * container's stdout and stderr are our pipes, which {@link CriLogSplitter} turns into the CRI
+ * log file. So `createContainer` writes the bundle and records the container (`created`), and
+ * `startContainer` spawns `runc run --pid-file` and resolves when the pid file appears (runc
+ * writes it after the user process started) or fails with runc's error when runc exits first.
+ * A terminal container (or a tty exec) runs under util-linux `script`, which gives runc the pty
+ * it needs on its stdin.
+ *
+ * OOM: `runc run` removes the container's cgroup before it exits, so memory.oom_control cannot
+ * be read afterwards. When a container exits, the kernel log is read for `oom-kill` records of
+ * its cgroup ({@link KmsgOomLog}: exact, no watcher per container). Where /dev/kmsg cannot be
+ * read, a `runc events` watcher per running container reports the cgroup's OOM notifications
+ * instead; it attaches only after the process started, so an OOM kill in the first milliseconds
+ * can be missed there.
+ *
+ * Containers outlive this object (runc runs in its own process group), but their output pipes
+ * do not outlive this process. After a restart, containers are rediscovered from `runc list` and
+ * the metadata files; one that stopped meanwhile reports an unknown exit code.
+ *
+ * State lives under `root`: `root/runc` is runc's `--root` (tests use a private one and never
+ * touch other containers), `root/containers/<id>.json` holds the metadata runc does not keep.
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CriLogSplitter } from './cri-log.ts';
+import { KmsgOomLog } from './kmsg.ts';
+import type { LogStream } from './cri-log.ts';
+import {
+  ContainerNotFoundError,
+  ContainerStateError,
+  isValidContainerId,
+  signalNumber,
+} from './runtime.ts';
+import type {
+  ContainerRuntime,
+  ContainerState,
+  ContainerStatus,
+  CreateContainerRequest,
+  ExecRequest,
+  ExecResult,
+  RuntimeEvent,
+} from './runtime.ts';
+
+/** Options of {@link RuncRuntime}. */
+export interface RuncRuntimeOptions {
+  /** The runtime's state directory (runc's `--root` is `<root>/runc`). */
+  root: string;
+  /** The runc binary; default `runc` on PATH. */
+  runcPath?: string;
+  /** The `script` binary used for terminals; default `script`. */
+  scriptPath?: string;
+  /**
+   * How OOM kills are detected: `kmsg` (default; falls back to `events` when /dev/kmsg cannot
+   * be read), `events` (a `runc events` watcher per container) or `none`.
+   */
+  oomDetection?: 'kmsg' | 'events' | 'none';
+  /** How long start waits for runc to start the process (default 30 s). */
+  startTimeoutMs?: number;
+  /** Maximum CRI log line before it is split into partial records (default 16 KiB). */
+  maxLogLine?: number;
+  /** Wall clock for state times; default `new Date()`. */
+  now?: () => Date;
+  /** Epoch nanoseconds for log timestamps; default wall clock with hrtime precision. */
+  logClock?: () => bigint;
+}
+
+interface Meta {
+  id: string;
+  bundleDir: string;
+  logPath?: string;
+  labels: Record<string, string>;
+  status: ContainerStatus;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  oomKilled: boolean;
+  pid?: number;
+  terminal?: boolean;
+  cgroupsPath?: string;
+}
+
+interface Exit {
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+interface Rec {
+  meta: Meta;
+  child?: ChildProcess;
+  events?: ChildProcess;
+  exited?: Promise<Exit>;
+  /** OOM kills the kernel log showed for the cgroup when the container started. */
+  oomBase?: number;
+}
+
+interface RuncState {
+  id: string;
+  pid: number;
+  status: string;
+  bundle: string;
+  created: string;
+}
+
+function hybridClock(): () => bigint {
+  const baseNs = BigInt(Date.now()) * 1_000_000n;
+  const baseHr = process.hrtime.bigint();
+  return () => baseNs + (process.hrtime.bigint() - baseHr);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A timeout that does not keep the process alive (for races against a real event). */
+function deadline(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** `p`, or the signal's reason once it aborts; the listener is removed either way. */
+async function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  signal.throwIfAborted();
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([p, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function isAlive(p: ChildProcess): boolean {
+  return p.exitCode === null && p.signalCode === null;
+}
+
+/** A runc command that failed; `stderr` holds runc's message. */
+export class RuncError extends Error {
+  override readonly name = 'RuncError';
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The runc-backed runtime (see the module comment). */
+export class RuncRuntime implements ContainerRuntime {
+  readonly name = 'runc';
+  readonly #runcRoot: string;
+  readonly #metaDir: string;
+  readonly #runc: string;
+  readonly #script: string;
+  readonly #now: () => Date;
+  readonly #logClock: () => bigint;
+  readonly #records = new Map<string, Rec>();
+  readonly #listeners = new Set<(e: RuntimeEvent) => void>();
+  #kmsg: Promise<KmsgOomLog | undefined> | undefined;
+
+  constructor(private readonly opts: RuncRuntimeOptions) {
+    this.#runcRoot = join(opts.root, 'runc');
+    this.#metaDir = join(opts.root, 'containers');
+    this.#runc = opts.runcPath ?? 'runc';
+    this.#script = opts.scriptPath ?? 'script';
+    this.#now = opts.now ?? (() => new Date());
+    this.#logClock = opts.logClock ?? hybridClock();
+  }
+
+  /** runc's `--root` directory. */
+  get runcRoot(): string {
+    return this.#runcRoot;
+  }
+
+  subscribe(listener: (event: RuntimeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(e: RuntimeEvent): void {
+    for (const l of this.#listeners) l(e);
+  }
+
+  /** Runs runc with the private root; rejects with a RuncError carrying stderr. */
+  #runcCmd(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.#runc,
+        ['--root', this.#runcRoot, ...args],
+        { maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          if (err) {
+            const msg = stderr.trim() || err.message;
+            reject(new RuncError(`runc ${args[0] ?? ''}: ${msg}`, stderr));
+          } else resolve(stdout);
+        },
+      );
+    });
+  }
+
+  async #runcState(id: string): Promise<RuncState | undefined> {
+    try {
+      return JSON.parse(await this.#runcCmd(['state', id])) as RuncState;
+    } catch (err) {
+      if (err instanceof RuncError && /does not exist|not exist/.test(err.message))
+        return undefined;
+      throw err;
+    }
+  }
+
+  async #persist(meta: Meta): Promise<void> {
+    await mkdir(this.#metaDir, { recursive: true });
+    const file = join(this.#metaDir, `${meta.id}.json`);
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, JSON.stringify(meta));
+    await rename(tmp, file);
+  }
+
+  async #loadMeta(id: string): Promise<Meta | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.#metaDir, `${id}.json`), 'utf8')) as Meta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async createContainer(req: CreateContainerRequest): Promise<ContainerState> {
+    if (!isValidContainerId(req.id))
+      throw new Error(`invalid container id ${JSON.stringify(req.id)}`);
+    if (!req.spec.root.path.startsWith('/'))
+      throw new Error(`root.path must be absolute: ${JSON.stringify(req.spec.root.path)}`);
+    if (this.#records.has(req.id) || (await this.#loadMeta(req.id)) !== undefined)
+      throw new ContainerStateError(`container ${JSON.stringify(req.id)} already exists`);
+    await mkdir(this.#runcRoot, { recursive: true, mode: 0o711 });
+    await mkdir(req.bundleDir, { recursive: true });
+    await writeFile(join(req.bundleDir, 'config.json'), JSON.stringify(req.spec));
+    const meta: Meta = {
+      id: req.id,
+      bundleDir: req.bundleDir,
+      ...(req.logPath !== undefined ? { logPath: req.logPath } : {}),
+      labels: { ...(req.labels ?? {}) },
+      status: 'created',
+      createdAt: this.#now().toISOString(),
+      oomKilled: false,
+      terminal: req.spec.process.terminal === true,
+      ...(req.spec.linux.cgroupsPath !== undefined
+        ? { cgroupsPath: req.spec.linux.cgroupsPath }
+        : {}),
+    };
+    // Read the kernel log before the container can run: later OOM records are all its own.
+    const kmsg = await this.#kmsgLog();
+    const rec: Rec = { meta };
+    if (kmsg !== undefined && meta.cgroupsPath !== undefined)
+      rec.oomBase = await kmsg.count(meta.cgroupsPath);
+    this.#records.set(req.id, rec);
+    await this.#persist(meta);
+    return toState(meta);
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const rec = this.#records.get(id);
+    if (rec === undefined) throw new ContainerNotFoundError(id);
+    if (rec.meta.status !== 'created' || rec.child !== undefined)
+      throw new ContainerStateError(`container ${id} is ${rec.meta.status}, not created`);
+    const bundle = rec.meta.bundleDir;
+    const pidFile = join(bundle, 'init.pid');
+    const runcLog = join(bundle, 'runc.log');
+    await rm(pidFile, { force: true });
+    await rm(runcLog, { force: true });
+    const runcArgs = [
+      '--root',
+      this.#runcRoot,
+      '--log',
+      runcLog,
+      '--log-format',
+      'json',
+      'run',
+      '--bundle',
+      bundle,
+      '--pid-file',
+      pidFile,
+      id,
+    ];
+    const [cmd, argv]: [string, string[]] =
+      rec.meta.terminal === true
+        ? [
+            this.#script,
+            [
+              '-q',
+              '-e',
+              '-E',
+              'never',
+              '-c',
+              [this.#runc, ...runcArgs].map(shellQuote).join(' '),
+              '/dev/null',
+            ],
+          ]
+        : [this.#runc, runcArgs];
+    // A terminal's stdin stays an open pipe (see exec): script types EOF into it otherwise.
+    const child = spawn(cmd, argv, {
+      detached: true,
+      stdio: [rec.meta.terminal === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    child.stdin?.on('error', () => undefined);
+    rec.child = child;
+    const logDone = this.#wireLogs(rec, child);
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+      (resolve) => {
+        child.once('error', () => {
+          resolve({ code: null, signal: null });
+        });
+        child.once('close', (code, signal) => {
+          resolve({ code, signal });
+        });
+      },
+    );
+    const polling = { stop: false };
+    const pid = await Promise.race([
+      this.#waitPidFile(pidFile, this.opts.startTimeoutMs ?? 30_000, polling),
+      closed.then(() => undefined),
+    ]);
+    polling.stop = true;
+    // A process that exits at once can beat the poller: runc wrote the pid file all the same.
+    const started = pid ?? (await readPidFile(pidFile));
+    if (started === undefined) {
+      if (isAlive(child)) {
+        // Timed out: give up on this start.
+        child.kill('SIGKILL');
+        await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
+      }
+      const { code } = await closed;
+      await logDone;
+      const why = await runcFailure(runcLog);
+      rec.meta.status = 'stopped';
+      rec.meta.exitCode = 128;
+      rec.meta.finishedAt = this.#now().toISOString();
+      delete rec.child;
+      await this.#persist(rec.meta);
+      // runc run removes a container it failed to start; make sure nothing is left.
+      await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
+      throw new RuncError(
+        `failed to start container ${id}: ${why ?? `runc exited with ${code ?? 'signal'}`}`,
+        why ?? '',
+      );
+    }
+    rec.meta.status = 'running';
+    rec.meta.pid = started;
+    rec.meta.startedAt = this.#now().toISOString();
+    await this.#persist(rec.meta);
+    const kmsg = rec.oomBase !== undefined ? await this.#kmsgLog() : undefined;
+    if (kmsg === undefined && (this.opts.oomDetection ?? 'kmsg') !== 'none') this.#watchOom(rec);
+    this.#emit({ type: 'started', id, pid: started, at: new Date(rec.meta.startedAt) });
+    rec.exited = closed.then(async ({ code, signal }) => {
+      await logDone;
+      const exitCode = code ?? (signal !== null ? 128 + signalNumber(signal) : 255);
+      await this.#stopOomWatch(rec);
+      if (kmsg !== undefined && rec.meta.cgroupsPath !== undefined) {
+        const kills = await kmsg.count(rec.meta.cgroupsPath).catch(() => 0);
+        if (kills > (rec.oomBase ?? 0)) {
+          rec.meta.oomKilled = true;
+          this.#emit({ type: 'oom', id, at: this.#now() });
+        }
+      }
+      rec.meta.status = 'stopped';
+      rec.meta.exitCode = exitCode;
+      rec.meta.finishedAt = this.#now().toISOString();
+      delete rec.meta.pid;
+      delete rec.child;
+      await this.#persist(rec.meta).catch(() => undefined);
+      this.#emit({
+        type: 'exit',
+        id,
+        exitCode,
+        oomKilled: rec.meta.oomKilled,
+        at: new Date(rec.meta.finishedAt),
+      });
+      return { exitCode, oomKilled: rec.meta.oomKilled };
+    });
+    // Callers may never wait; a failure is theirs to see when they do.
+    rec.exited.catch(() => undefined);
+  }
+
+  /** Pipes the child's stdout/stderr into the CRI log; resolves once both ended and flushed. */
+  #wireLogs(rec: Rec, child: ChildProcess): Promise<void> {
+    const logPath = rec.meta.logPath;
+    let out: WriteStream | undefined;
+    const ready =
+      logPath !== undefined
+        ? mkdir(dirname(logPath), { recursive: true })
+            .then(() => {
+              out = createWriteStream(logPath, { flags: 'a' });
+              // A log that cannot be written loses output; it must not crash the kubelet.
+              out.on('error', () => undefined);
+            })
+            .catch(() => undefined)
+        : Promise.resolve();
+    const queued: Buffer[] = [];
+    const write = (b: Buffer): void => {
+      if (logPath === undefined) return;
+      if (out === undefined) queued.push(b);
+      else out.write(b);
+    };
+    void ready.then(() => {
+      for (const b of queued.splice(0)) out?.write(b);
+    });
+    const one = (stream: LogStream, src: NodeJS.ReadableStream | null): Promise<void> =>
+      new Promise((resolve) => {
+        if (src === null) {
+          resolve();
+          return;
+        }
+        const splitter = new CriLogSplitter(stream, write, this.#logClock, this.opts.maxLogLine);
+        src.on('data', (chunk: Buffer) => {
+          splitter.push(chunk);
+        });
+        src.once('error', () => {
+          resolve();
+        });
+        src.once('end', () => {
+          splitter.end();
+          resolve();
+        });
+        src.once('close', () => {
+          resolve();
+        });
+      });
+    return Promise.all([one('stdout', child.stdout), one('stderr', child.stderr), ready])
+      .then(
+        () =>
+          new Promise<void>((resolve) => {
+            for (const b of queued.splice(0)) out?.write(b);
+            if (out === undefined) resolve();
+            else
+              out.end(() => {
+                resolve();
+              });
+          }),
+      )
+      .catch(() => undefined);
+  }
+
+  async #waitPidFile(
+    pidFile: string,
+    timeoutMs: number,
+    polling: { stop: boolean },
+  ): Promise<number | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 2; Date.now() < deadline && !polling.stop; delay = Math.min(delay * 2, 25)) {
+      const pid = await readPidFile(pidFile);
+      if (pid !== undefined) return pid;
+      await sleep(delay);
+    }
+    return undefined;
+  }
+
+  #watchOom(rec: Rec): void {
+    // A long interval: we only want the OOM notifications, not periodic stats.
+    const events = spawn(
+      this.#runc,
+      ['--root', this.#runcRoot, 'events', '--interval', '1000h', rec.meta.id],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    rec.events = events;
+    let buf = '';
+    events.stdout.setEncoding('utf8');
+    events.stdout.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const e = JSON.parse(line) as { type?: string };
+          if (e.type === 'oom') {
+            rec.meta.oomKilled = true;
+            this.#emit({ type: 'oom', id: rec.meta.id, at: this.#now() });
+          }
+        } catch {
+          // not JSON: ignore
+        }
+      }
+    });
+    events.once('error', () => undefined);
+  }
+
+  async #stopOomWatch(rec: Rec): Promise<void> {
+    const events = rec.events;
+    if (events === undefined) return;
+    delete rec.events;
+    if (isAlive(events)) {
+      // Let a notification that raced with the exit arrive, then stop the watcher.
+      const gone = new Promise<void>((resolve) =>
+        events.once('close', () => {
+          resolve();
+        }),
+      );
+      // runc events exits by itself once the cgroup is gone, after printing pending events.
+      await Promise.race([gone, deadline(2000)]);
+      if (isAlive(events)) {
+        events.kill('SIGKILL');
+        await gone;
+      }
+    }
+  }
+
+  async state(id: string): Promise<ContainerState | undefined> {
+    const rec = this.#records.get(id);
+    if (rec !== undefined) return toState(rec.meta);
+    const meta = await this.#loadMeta(id);
+    const rs = await this.#runcState(id);
+    if (meta === undefined) {
+      if (rs === undefined) return undefined;
+      return {
+        id,
+        status: rs.status === 'running' || rs.status === 'created' ? rs.status : 'stopped',
+        bundleDir: rs.bundle,
+        ...(rs.pid > 0 ? { pid: rs.pid } : {}),
+        createdAt: new Date(rs.created),
+        oomKilled: false,
+        labels: {},
+      };
+    }
+    if (meta.status === 'running' && rs?.status !== 'running') {
+      // Stopped while nobody held its runc process: the exit code is lost.
+      meta.status = 'stopped';
+      delete meta.pid;
+      meta.finishedAt ??= this.#now().toISOString();
+      await this.#persist(meta);
+    }
+    return toState(meta);
+  }
+
+  async listContainers(): Promise<ContainerState[]> {
+    const ids = new Set<string>(this.#records.keys());
+    try {
+      for (const f of await readdir(this.#metaDir))
+        if (f.endsWith('.json')) ids.add(f.slice(0, -5));
+    } catch {
+      // no metadata yet
+    }
+    try {
+      const listed = JSON.parse(await this.#runcCmd(['list', '--format', 'json'])) as
+        RuncState[] | null;
+      for (const s of listed ?? []) ids.add(s.id);
+    } catch {
+      // runc root missing: nothing there
+    }
+    const out: ContainerState[] = [];
+    for (const id of ids) {
+      const s = await this.state(id);
+      if (s !== undefined) out.push(s);
+    }
+    return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  async kill(id: string, signal: string | number, opts: { all?: boolean } = {}): Promise<void> {
+    const s = await this.state(id);
+    if (s === undefined) throw new ContainerNotFoundError(id);
+    if (s.status !== 'running') return;
+    const args = [
+      'kill',
+      ...(opts.all === true ? ['--all'] : []),
+      id,
+      String(signalNumber(signal)),
+    ];
+    try {
+      await this.#runcCmd(args);
+    } catch (err) {
+      // It may have exited between our check and runc's.
+      if (err instanceof RuncError && /not running|does not exist/.test(err.message)) return;
+      throw err;
+    }
+  }
+
+  async wait(id: string, signal?: AbortSignal): Promise<Exit> {
+    for (;;) {
+      const rec = this.#records.get(id);
+      if (rec?.exited !== undefined) return raceAbort(rec.exited, signal);
+      const s = await this.state(id);
+      if (s === undefined) throw new ContainerNotFoundError(id);
+      if (s.status === 'stopped') return { exitCode: s.exitCode ?? 255, oomKilled: s.oomKilled };
+      // Created but not started yet, or running under another runtime process: poll.
+      await raceAbort(sleep(100), signal);
+    }
+  }
+
+  async deleteContainer(id: string): Promise<void> {
+    const rec = this.#records.get(id);
+    if (rec?.child !== undefined && rec.exited !== undefined) {
+      await this.kill(id, 'SIGKILL', { all: true }).catch(() => undefined);
+      const done = await Promise.race([
+        rec.exited.then(() => true),
+        deadline(10_000).then(() => false),
+      ]);
+      if (!done) await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
+    } else if ((await this.#runcState(id)) !== undefined) {
+      await this.#runcCmd(['delete', '--force', id]);
+    }
+    if (rec !== undefined) await this.#stopOomWatch(rec);
+    this.#records.delete(id);
+    await rm(join(this.#metaDir, `${id}.json`), { force: true });
+  }
+
+  async exec(id: string, req: ExecRequest): Promise<ExecResult> {
+    const s = await this.state(id);
+    if (s === undefined) throw new ContainerNotFoundError(id);
+    if (s.status !== 'running') throw new ContainerStateError(`container ${id} is not running`);
+    if (req.args.length === 0) throw new Error('exec needs a command');
+    req.signal?.throwIfAborted();
+    const pidFile = join(s.bundleDir, `exec-${process.hrtime.bigint().toString(36)}.pid`);
+    const runcArgs = [
+      '--root',
+      this.#runcRoot,
+      'exec',
+      '--pid-file',
+      pidFile,
+      ...(req.tty === true ? ['--tty'] : []),
+      ...(req.cwd !== undefined ? ['--cwd', req.cwd] : []),
+      ...(req.env ?? []).flatMap((e) => ['--env', e]),
+      id,
+      ...req.args,
+    ];
+    const [cmd, argv]: [string, string[]] =
+      req.tty === true
+        ? [
+            this.#script,
+            [
+              '-q',
+              '-e',
+              '-E',
+              'never',
+              '-c',
+              [this.#runc, ...runcArgs].map(shellQuote).join(' '),
+              '/dev/null',
+            ],
+          ]
+        : [this.#runc, runcArgs];
+    // Under `script`, stdin stays an open pipe even without input: at EOF script would type
+    // the terminal's EOF character (a NUL once runc made the terminal raw) into the session.
+    const child = spawn(cmd, argv, {
+      stdio: [req.stdin !== undefined || req.tty === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    child.stdin?.on('error', () => undefined);
+    if (req.stdin !== undefined && child.stdin !== null) req.stdin.pipe(child.stdin);
+    child.stdout?.on('data', (b: Buffer) => req.stdout?.write(b));
+    child.stderr?.on('data', (b: Buffer) => req.stderr?.write(b));
+    const onAbort = (): void => {
+      void readFile(pidFile, 'utf8')
+        .then((t) => process.kill(Number.parseInt(t.trim(), 10), 'SIGKILL'))
+        .catch(() => child.kill('SIGKILL'));
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { code, signal } = await new Promise<{
+        code: number | null;
+        signal: NodeJS.Signals | null;
+      }>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (c, sig) => {
+          resolve({ code: c, signal: sig });
+        });
+      });
+      req.signal?.throwIfAborted();
+      if (code === null) return { exitCode: signal !== null ? 128 + signalNumber(signal) : 255 };
+      return { exitCode: code };
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
+      child.stdin?.destroy();
+      await rm(pidFile, { force: true });
+    }
+  }
+
+  /** The kernel log reader, opened once (undefined when unavailable or not wanted). */
+  #kmsgLog(): Promise<KmsgOomLog | undefined> {
+    if ((this.opts.oomDetection ?? 'kmsg') !== 'kmsg') return Promise.resolve(undefined);
+    this.#kmsg ??= KmsgOomLog.open();
+    return this.#kmsg;
+  }
+
+  async close(): Promise<void> {
+    for (const rec of this.#records.values()) {
+      rec.events?.kill('SIGKILL');
+      delete rec.events;
+    }
+    const kmsg = await this.#kmsg;
+    this.#kmsg = undefined;
+    await kmsg?.close();
+    for (const rec of this.#records.values()) {
+      rec.child?.unref();
+    }
+  }
+}
+
+function toState(meta: Meta): ContainerState {
+  return {
+    id: meta.id,
+    status: meta.status,
+    bundleDir: meta.bundleDir,
+    ...(meta.pid !== undefined ? { pid: meta.pid } : {}),
+    createdAt: new Date(meta.createdAt),
+    ...(meta.startedAt !== undefined ? { startedAt: new Date(meta.startedAt) } : {}),
+    ...(meta.finishedAt !== undefined ? { finishedAt: new Date(meta.finishedAt) } : {}),
+    ...(meta.exitCode !== undefined ? { exitCode: meta.exitCode } : {}),
+    oomKilled: meta.oomKilled,
+    ...(meta.logPath !== undefined ? { logPath: meta.logPath } : {}),
+    labels: { ...meta.labels },
+  };
+}
+
+/** The pid in a runc pid file, or undefined when there is none (yet). */
+async function readPidFile(file: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last error runc logged (`--log-format json`), if any. */
+async function runcFailure(logFile: string): Promise<string | undefined> {
+  try {
+    const lines = (await readFile(logFile, 'utf8')).trim().split('\n').reverse();
+    for (const l of lines) {
+      try {
+        const e = JSON.parse(l) as { level?: string; msg?: string };
+        if ((e.level === 'error' || e.level === 'fatal') && e.msg !== undefined) return e.msg;
+      } catch {
+        // skip
+      }
+    }
+  } catch {
+    // no log
+  }
+  return undefined;
+}
