@@ -904,7 +904,10 @@ export class ResourceRegistry {
     };
     let updated: StoredObject;
     try {
-      updated = await this.storage.guaranteedUpdate(key, tryUpdate);
+      // Through the watch cache when there is one: it hands the store its copy of the object
+      // (upstream's cachedExisting), so an update needs no read of the store unless that copy
+      // is stale (the compare-and-swap fails, or a precondition does; then the store re-reads).
+      updated = await (this.cache?.() ?? this.storage).guaranteedUpdate(key, tryUpdate);
     } catch (err) {
       await undoPending();
       throw this.wrap(err, name);
