@@ -26,3 +26,4 @@ export * from './noderestriction/index.ts';
 export * from './taints.ts';
 export * from './pki/index.ts';
 export * from './certificates/index.ts';
+export { expand, mappingFor } from './expansion.ts';

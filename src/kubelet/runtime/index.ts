@@ -4,7 +4,7 @@
  * format, the `ContainerRuntime` contract and its two implementations, `RuncRuntime` (the runc
  * CLI) and `SimulatedRuntime` (in memory).
  */
-export { expand, mappingFor } from './expansion.ts';
+export { expand, mappingFor } from '../../api/index.ts';
 export { OCI_VERSION } from './oci-types.ts';
 export type {
   OciCapabilities,

@@ -23,7 +23,8 @@ import type {
   SeccompProfile,
 } from 'kubernetes-types/core/v1.js';
 import { getPodQOS, parseQuantity } from '../../api/index.ts';
-import { expand, mappingFor } from './expansion.ts';
+import { expand, mappingFor } from '../../api/index.ts';
+import { QUOTA_PERIOD, milliCPUToQuota, milliCPUToShares } from '../cgroups/index.ts';
 import { defaultSeccompProfile } from './seccomp.ts';
 import { OCI_VERSION } from './oci-types.ts';
 import type {
@@ -200,30 +201,17 @@ export function processArgs(
 // ---------------------------------------------------------------------------------------------
 // Resources (pkg/kubelet/cm/helpers_linux.go, kuberuntime calculateLinuxResources)
 
-export const MIN_SHARES = 2;
-export const MAX_SHARES = 262144;
-export const SHARES_PER_CPU = 1024;
-export const MILLI_CPU_TO_CPU = 1000;
-/** The CFS period the kubelet uses (100 ms in µs). */
-export const QUOTA_PERIOD = 100000;
-/** The smallest CFS quota (1 ms in µs). */
-export const MIN_QUOTA_PERIOD = 1000;
-
-/** Upstream MilliCPUToShares: 0 → 2 (the kernel's minimum), clamped to [2, 262144]. */
-export function milliCPUToShares(milliCPU: number): number {
-  if (milliCPU === 0) return MIN_SHARES;
-  const shares = Math.trunc((milliCPU * SHARES_PER_CPU) / MILLI_CPU_TO_CPU);
-  if (shares < MIN_SHARES) return MIN_SHARES;
-  if (shares > MAX_SHARES) return MAX_SHARES;
-  return shares;
-}
-
-/** Upstream milliCPUToQuota: 0 (no limit) stays 0; else at least 1 ms. */
-export function milliCPUToQuota(milliCPU: number, period: number): number {
-  if (milliCPU === 0) return 0;
-  const quota = Math.trunc((milliCPU * period) / MILLI_CPU_TO_CPU);
-  return quota < MIN_QUOTA_PERIOD ? MIN_QUOTA_PERIOD : quota;
-}
+// The conversions live with the cgroup plans (src/kubelet/cgroups), which apply the same values.
+export {
+  MAX_SHARES,
+  MILLI_CPU_TO_CPU,
+  MIN_QUOTA_PERIOD,
+  MIN_SHARES,
+  QUOTA_PERIOD,
+  SHARES_PER_CPU,
+  milliCPUToQuota,
+  milliCPUToShares,
+} from '../cgroups/index.ts';
 
 function quantityOf(list: Readonly<Record<string, string | number>> | undefined, name: string) {
   const v = list?.[name];

@@ -19,7 +19,8 @@ export {
   unescapeQualifiedName,
 } from './layout.ts';
 export type { VolumePluginName } from './layout.ts';
-export { expand, expandSubPathExpr, mappingFuncFor } from './expansion.ts';
+export { expandSubPathExpr, mappingFuncFor } from './expansion.ts';
+export { expand } from '../../api/index.ts';
 export type { ResolvedEnvVar } from './expansion.ts';
 export {
   extractFieldPathAsString,
