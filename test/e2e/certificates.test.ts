@@ -7,10 +7,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificateRequest, issueCertificate } from '../../src/api/index.ts';
-import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
+import {
+  SKIFF,
+  startSkiffServer,
+  writeUserKubeconfig,
+  type RunResult,
+  type SkiffServer,
+} from './harness.ts';
 
 describe('certificate signing requests against skiff server', { timeout: 300_000 }, () => {
   let s: SkiffServer;
@@ -38,29 +44,7 @@ describe('certificate signing requests against skiff server', { timeout: 300_000
 
   /** A kubeconfig for this server with the given user fields; kubectl with it. */
   const kubectlAs = (user: Record<string, string>) => {
-    const file = join(s.dataDir, `user-${String(Math.random()).slice(2, 10)}.yaml`);
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: c',
-        '  cluster:',
-        `    server: https://127.0.0.1:${String(s.port)}`,
-        `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
-        'users:',
-        '- name: u',
-        '  user:',
-        ...Object.entries(user).map(([k, v]) => `    ${k}: ${v}`),
-        'contexts:',
-        '- name: x',
-        '  context: {cluster: c, user: u}',
-        'current-context: x',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
+    const file = writeUserKubeconfig(s, user);
     return (args: string[], input?: string): Promise<RunResult> =>
       new Promise((resolve) => {
         const child = execFile(

@@ -4,7 +4,7 @@
  * stopped by PID and every directory it makes is removed in `stop()`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,4 +120,36 @@ export async function startSkiffServer(extraArgs: string[] = []): Promise<SkiffS
     await new Promise((r) => setTimeout(r, 200));
   }
   return { dataDir, kubeconfig, port, proc, kubectl, stop };
+}
+
+/**
+ * Writes a kubeconfig for `s` (its address and CA) whose user has `user`'s fields (`token`,
+ * `client-certificate-data`, ...) into the server's data dir; returns its path.
+ */
+export function writeUserKubeconfig(s: SkiffServer, user: Record<string, string>): string {
+  const caPem = readFileSync(join(s.dataDir, 'pki', 'ca.crt'));
+  const file = join(s.dataDir, `user-${String(Math.random()).slice(2, 10)}.yaml`);
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: c',
+      '  cluster:',
+      `    server: https://127.0.0.1:${String(s.port)}`,
+      `    certificate-authority-data: ${caPem.toString('base64')}`,
+      'users:',
+      '- name: u',
+      '  user:',
+      ...Object.entries(user).map(([k, v]) => `    ${k}: ${v}`),
+      'contexts:',
+      '- name: x',
+      '  context: {cluster: c, user: u}',
+      'current-context: x',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return file;
 }

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSkiffServer, type SkiffServer } from './harness.ts';
+import { startSkiffServer, writeUserKubeconfig, type SkiffServer } from './harness.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -406,26 +406,7 @@ describe(
       assert.equal(claims.sub, 'system:serviceaccount:bound:default');
       assert.deepEqual(claims['kubernetes.io'].pod, { name: 'holder', uid });
 
-      const kubeconfig = join(work, 'bound.yaml');
-      const server = `https://127.0.0.1:${String(s.port)}`;
-      const ca = readFileSync(join(s.dataDir, 'pki', 'ca.crt')).toString('base64');
-      writeFileSync(
-        kubeconfig,
-        [
-          'apiVersion: v1',
-          'kind: Config',
-          'clusters: [{name: c, cluster: {server: "' +
-            server +
-            '", certificate-authority-data: ' +
-            ca +
-            '}}]',
-          `users: [{name: u, user: {token: ${token}}}]`,
-          'contexts: [{name: x, context: {cluster: c, user: u}}]',
-          'current-context: x',
-          '',
-        ].join('\n'),
-        { mode: 0o600 },
-      );
+      const kubeconfig = writeUserKubeconfig(s, { token });
       const whoami = () =>
         s.kubectl([
           '--kubeconfig',

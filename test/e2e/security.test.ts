@@ -18,7 +18,13 @@ import {
   signingKeyFromPem,
 } from '../../src/apiserver/authn/index.ts';
 import { createCA, issueCertificate } from '../../src/apiserver/pki/index.ts';
-import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
+import {
+  SKIFF,
+  startSkiffServer,
+  writeUserKubeconfig,
+  type RunResult,
+  type SkiffServer,
+} from './harness.ts';
 
 describe('security against skiff server', { timeout: 300_000 }, () => {
   let s: SkiffServer;
@@ -38,32 +44,7 @@ describe('security against skiff server', { timeout: 300_000 }, () => {
   };
 
   /** A kubeconfig for this server's address and CA with the given user fields. */
-  const kubeconfigWith = (user: Record<string, string>): string => {
-    const file = join(s.dataDir, `user-${String(Math.random()).slice(2, 10)}.yaml`);
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: c',
-        '  cluster:',
-        `    server: https://127.0.0.1:${String(s.port)}`,
-        `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
-        'users:',
-        '- name: u',
-        '  user:',
-        ...Object.entries(user).map(([k, v]) => `    ${k}: ${v}`),
-        'contexts:',
-        '- name: x',
-        '  context: {cluster: c, user: u}',
-        'current-context: x',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
-    return file;
-  };
+  const kubeconfigWith = (user: Record<string, string>): string => writeUserKubeconfig(s, user);
 
   const kubectlWith = (file: string, args: string[], input?: string): Promise<RunResult> =>
     new Promise((resolve) => {
