@@ -14,8 +14,6 @@ export const SIGNER_KUBE_APISERVER_CLIENT = 'kubernetes.io/kube-apiserver-client
 export const SIGNER_KUBE_APISERVER_CLIENT_KUBELET = 'kubernetes.io/kube-apiserver-client-kubelet';
 /** The CN prefix of a remote simulated node pool's client certificate. */
 export const SIMULATED_POOL_CN_PREFIX = 'skiff:simulated-node-pool:';
-/** The group (O) of every remote simulated node pool; RBAC grants it a kubelet's writes. */
-export const SIMULATED_POOL_GROUP = SIMULATED_NODE_POOL_GROUP;
 
 /** Which agent asks: the simulated node pool, or (issue 7) the real kubelet. */
 export type AgentKind = 'simulated' | 'kubelet';
@@ -48,7 +46,7 @@ export function nodeClientRequest(kind: AgentKind, nodeName: string): NodeClient
   return {
     signerName: SIGNER_KUBE_APISERVER_CLIENT,
     commonName: `${SIMULATED_POOL_CN_PREFIX}${nodeName}`,
-    organizations: [SIMULATED_POOL_GROUP],
+    organizations: [SIMULATED_NODE_POOL_GROUP],
     usages: ['digital signature', 'client auth'],
   };
 }

@@ -6,6 +6,7 @@
  * through the client library, exactly as it would from another machine.
  */
 import type { CertificateAuthority, CertificateKeyPair } from '../apiserver/pki/index.ts';
+import { SIMULATED_NODE_POOL_USER } from '../api/index.ts';
 import { ensureClientCertificate } from './data-dir.ts';
 import type { ServerFlags } from './server-flags.ts';
 import type { ComponentIdentity } from './component-identity.ts';
@@ -75,8 +76,8 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
   const nodes = ctx.flags.simulatedNodes ?? 0;
   if (nodes > 0) {
     start('simulated nodes', async () => {
-      const { SIMULATED_POOL_USER, runSimulatedNodes } = await import('./scheduler-and-nodes.ts');
-      const id = await identity('simulated-nodes', SIMULATED_POOL_USER);
+      const { runSimulatedNodes } = await import('./scheduler-and-nodes.ts');
+      const id = await identity('simulated-nodes', SIMULATED_NODE_POOL_USER);
       await runSimulatedNodes(id, nodes, abort.signal, debug);
     });
   }

@@ -9,7 +9,6 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { SIMULATED_NODE_POOL_USER } from '../api/index.ts';
 import {
   BUILTIN_RESOURCES,
   InformerFactory,
@@ -69,12 +68,6 @@ export async function runScheduler(
  * remove it to start the kubelet again. kubectl's way to take a simulated node down.
  */
 export const SIMULATED_STOPPED_ANNOTATION = 'skiff.dev/simulated-stopped';
-
-/**
- * The user the simulated node pool authenticates as; the server's bootstrap policy binds it to
- * the pool's ClusterRole (what a kubelet may do, for the whole pool).
- */
-export const SIMULATED_POOL_USER = SIMULATED_NODE_POOL_USER;
 
 /** Runs `count` simulated nodes named `sim-node-<i>` until `signal` aborts. */
 export async function runSimulatedNodes(
