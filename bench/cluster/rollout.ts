@@ -4,6 +4,7 @@
  * Deployment of R replicas applied through the client library; measures the time from the
  * create to all R pods available, the pods/s that makes, and the server's RSS and CPU.
  * Usage: node --import tsx bench/cluster/rollout.ts [--nodes 1000] [--replicas 10000]
+ *   [--timeout 900] [--cpu-prof DIR] (a V8 CPU profile of the server, written when it stops)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     nodes: { type: 'string', default: '1000' },
     replicas: { type: 'string', default: '10000' },
     timeout: { type: 'string', default: '900' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const nodes = Number(args.nodes);
@@ -32,6 +34,9 @@ const server = await startServer({
   dataDir,
   port: port ?? 0,
   serverArgs: ['--simulated-nodes', String(nodes)],
+  ...(args['cpu-prof'] !== undefined
+    ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] }
+    : {}),
   timeoutMs: 60_000,
 });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -91,6 +96,8 @@ try {
   );
   transport.close();
 } finally {
-  await server.stop(10_000);
+  const tStop = performance.now();
+  await server.stop(args['cpu-prof'] !== undefined ? 300_000 : 10_000);
+  console.error(`server stopped in ${Math.round(performance.now() - tStop)} ms`);
   rmSync(dataDir, { recursive: true, force: true });
 }

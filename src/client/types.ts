@@ -34,6 +34,16 @@ export interface GroupVersionResource {
   readonly resource: string;
 }
 
+/** Query options of get (upstream metav1.GetOptions). */
+export interface GetOptions {
+  /**
+   * '' or absent: the latest object (a read of the store). '0': any version the server has,
+   * served from its watch cache (upstream's FromApiserverCache, as the kubelet's first read of
+   * its Node): much cheaper, possibly a moment behind.
+   */
+  resourceVersion?: string;
+}
+
 /** Query options of list and watch (upstream metav1.ListOptions). */
 export interface ListOptions {
   labelSelector?: string;
@@ -86,7 +96,7 @@ export interface WatchEvent<T> {
  */
 export interface ResourceClient<T extends KubeObject> {
   readonly gvr: GroupVersionResource;
-  get(namespace: string, name: string): Promise<T>;
+  get(namespace: string, name: string, opts?: GetOptions): Promise<T>;
   list(namespace: string, opts?: ListOptions): Promise<ObjectList<T>>;
   create(namespace: string, obj: T, opts?: WriteOptions): Promise<T>;
   /** PUT of the whole object (optimistic concurrency through metadata.resourceVersion). */

@@ -155,9 +155,9 @@ export class BuiltinAdmission {
   }
 
   /**
-   * The ServiceAccount a pod names, read live: upstream's plugin falls back to a live read
-   * when its informer misses, and retries `default` for a while, since the ServiceAccount
-   * controller creates it just after its namespace.
+   * The ServiceAccount a pod names: from the watch cache first, as upstream's plugin reads its
+   * informer, then live when the cache misses (upstream's fallback), retrying `default` for a
+   * while, since the ServiceAccount controller creates it just after its namespace.
    */
   private async lookupServiceAccount(
     namespace: string,
@@ -165,6 +165,8 @@ export class BuiltinAdmission {
   ): Promise<ServiceAccount | undefined> {
     const registry = this.deps.registry('', 'v1', 'serviceaccounts');
     if (registry === undefined) return undefined;
+    const cached = await getIfExists(registry, namespace, name, { fromCache: true });
+    if (cached !== undefined) return cached as unknown as ServiceAccount;
     const attempts = name === 'default' ? 10 : 1;
     for (let i = 0; i < attempts; i++) {
       const found = await getIfExists(registry, namespace, name);

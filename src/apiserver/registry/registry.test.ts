@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError, newBuiltinScheme, type ResourceInfo } from '../../api/index.ts';
-import { Store, type StoredObject } from '../../storage/index.ts';
+import { StatusError, newBuiltinScheme, storageKey, type ResourceInfo } from '../../api/index.ts';
+import { Store, type Storage, type StoredObject } from '../../storage/index.ts';
 import { createMemoryBackend } from '../../storage/memory/index.ts';
 import { ResourceRegistry, type RegistryHooks } from './registry.ts';
 import { strategyFor } from './strategy.ts';
@@ -28,7 +28,11 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return Object.fromEntries(merged);
 }
 
-function setup(resource: [string, string, string], now = new Date('2026-01-02T03:04:05.678Z')) {
+function setup(
+  resource: [string, string, string],
+  now = new Date('2026-01-02T03:04:05.678Z'),
+  cache?: (storage: Storage) => Storage,
+) {
   const storage = new Store(createMemoryBackend());
   const hooks: RegistryHooks = {
     setDefaults: () => undefined,
@@ -42,7 +46,15 @@ function setup(resource: [string, string, string], now = new Date('2026-01-02T03
     now: () => now,
   };
   const info = infoOf(...resource);
-  return { registry: new ResourceRegistry(info, storage, strategyFor(info), hooks), storage };
+  const c = cache?.(storage);
+  const registry = new ResourceRegistry(
+    info,
+    storage,
+    strategyFor(info),
+    hooks,
+    c === undefined ? undefined : () => c,
+  );
+  return { registry, storage };
 }
 
 const statusCode = (err: unknown): number | undefined =>
@@ -375,5 +387,41 @@ describe('generic registry', () => {
       assert.match((err as StatusError).status.message ?? '', /this namespace may not be deleted/);
       return true;
     });
+  });
+
+  it('PUT creates when the watch cache still has an object the store no longer has', async () => {
+    // A cache a moment behind: it still holds the lease; its writes go to the store.
+    let stale: StoredObject | undefined;
+    const { registry, storage } = setup(['coordination.k8s.io', 'v1', 'leases'], undefined, (s) => {
+      const cache: Pick<Storage, 'get' | 'guaranteedUpdate'> = {
+        get: () => Promise.resolve(stale),
+        guaranteedUpdate: (key, fn, opts) => s.guaranteedUpdate(key, fn, opts),
+      };
+      return cache as Storage;
+    });
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'n1', namespace: 'default' },
+      spec: { holderIdentity: 'n1' },
+    };
+    stale = await registry.create('default', lease, {});
+    await storage.delete(
+      storageKey(infoOf('coordination.k8s.io', 'v1', 'leases'), 'default', 'n1'),
+    );
+    const put = await registry.update('default', 'n1', lease, '', {});
+    assert.equal(put.created, true);
+    assert.equal(put.object.spec?.holderIdentity, 'n1');
+    // And when the cache has it and so does the store, PUT updates.
+    stale = put.object;
+    const again = await registry.update(
+      'default',
+      'n1',
+      { ...put.object, spec: { holderIdentity: 'n2' } },
+      '',
+      {},
+    );
+    assert.equal(again.created, false);
+    assert.equal(again.object.spec?.holderIdentity, 'n2');
   });
 });

@@ -294,14 +294,17 @@ export function checkObjectShape(obj: unknown, kind: string): asserts obj is Sto
 /**
  * The object `name` (in `namespace`, '' for cluster scope) as a consistent read, or undefined
  * when it does not exist; other failures throw. For the API server's own loops and plugins.
+ * `fromCache` reads the watch cache instead (resourceVersion 0: cheap, possibly a moment
+ * behind, and frozen: do not modify it), as upstream plugins read their informers' listers.
  */
 export async function getIfExists(
   registry: ResourceRegistry,
   namespace: string,
   name: string,
+  opts: { fromCache?: boolean } = {},
 ): Promise<StoredObject | undefined> {
   try {
-    return await registry.get(namespace, name);
+    return await registry.get(namespace, name, opts.fromCache === true ? '0' : undefined);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -364,8 +367,9 @@ export class ResourceRegistry {
     private readonly strategy: ResourceStrategy,
     private readonly hooks: RegistryHooks,
     /**
-     * The watch cache of this resource, if any: serves watches and resourceVersion=0 reads
-     * (consistent reads and writes always go to storage).
+     * The watch cache of this resource, if any: serves watches and resourceVersion=0 reads, and
+     * hands writes its copy of the object as their starting point (a stale copy makes the store
+     * re-read); consistent reads go to storage.
      */
     private readonly cache?: () => Storage,
   ) {
@@ -946,20 +950,39 @@ export class ResourceRegistry {
         );
       }
     }
-    if (this.strategy.allowCreateOnUpdate && subresource === '') {
-      const existing = await this.storage
-        .get(this.key(namespace, name), { ignoreNotFound: true })
-        .catch((e: unknown) => {
+    const createOnUpdate = this.strategy.allowCreateOnUpdate && subresource === '';
+    if (createOnUpdate) {
+      // The watch cache answers "does it exist?" for the common case (a Lease renewal, an
+      // update of something that exists) without a read of the store; only an apparent miss
+      // is checked against the store, and an update that finds it gone falls back to a create.
+      const key = this.key(namespace, name);
+      const cached = await this.cache?.().get(key, { resourceVersion: 0, ignoreNotFound: true });
+      const existing =
+        cached ??
+        (await this.storage.get(key, { ignoreNotFound: true }).catch((e: unknown) => {
           throw this.wrap(e, name);
-        });
-      if (existing === undefined) {
-        const copy = clone(body);
-        delete metaOf(copy).resourceVersion;
-        return { object: await this.create(namespace, copy, opts), created: true };
+        }));
+      if (existing === undefined) return this.createForUpdate(namespace, body, opts);
+      try {
+        const object = await this.updateWith(namespace, name, subresource, opts, () => clone(body));
+        return { object, created: false };
+      } catch (err) {
+        if (cached === undefined || !isNotFound(err)) throw err;
+        return this.createForUpdate(namespace, body, opts);
       }
     }
     const object = await this.updateWith(namespace, name, subresource, opts, () => clone(body));
     return { object, created: false };
+  }
+
+  private async createForUpdate(
+    namespace: string,
+    body: StoredObject,
+    opts: WriteOptions,
+  ): Promise<{ object: StoredObject; created: boolean }> {
+    const copy = clone(body);
+    delete metaOf(copy).resourceVersion;
+    return { object: await this.create(namespace, copy, opts), created: true };
   }
 
   /**
@@ -1004,7 +1027,10 @@ export class ResourceRegistry {
     const key = this.key(namespace, name);
     let result: StoredObject | undefined;
     try {
-      const updated = await this.storage.guaranteedUpdate<StoredObject>(key, (current) => {
+      // Through the watch cache's copy, as update does: `fn` failing on a stale copy (a pod
+      // bound a moment ago) makes the store re-read and retry, so only the current copy decides.
+      const source = this.cache?.() ?? this.storage;
+      const updated = await source.guaranteedUpdate<StoredObject>(key, (current) => {
         if (current === undefined) throw newNotFound(this.qualifiedResource, name);
         const next = fn(clone(current));
         delete metaOf(next).resourceVersion;

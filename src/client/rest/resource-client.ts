@@ -8,6 +8,7 @@ import { newClientset } from '../clientset.ts';
 import type { Clientset } from '../clientset.ts';
 import type {
   DeleteOptions,
+  GetOptions,
   GroupVersionResource,
   KubeObject,
   ListOptions,
@@ -89,8 +90,13 @@ export class RestResourceClient<T extends KubeObject> implements ResourceClient<
     return p;
   }
 
-  async get(namespace: string, name: string): Promise<T> {
-    return (await this.transport.request({ method: 'GET', path: this.path(namespace, name) })) as T;
+  async get(namespace: string, name: string, opts: GetOptions = {}): Promise<T> {
+    const rv = opts.resourceVersion ?? '';
+    return (await this.transport.request({
+      method: 'GET',
+      path: this.path(namespace, name),
+      ...(rv === '' ? {} : { query: new URLSearchParams({ resourceVersion: rv }) }),
+    })) as T;
   }
 
   async list(namespace: string, opts: ListOptions = {}): Promise<ObjectList<T>> {

@@ -299,7 +299,9 @@ export class NodeLifecycleController {
       return;
     }
     const wasReady = isNodeReady(cached);
-    let node = await this.tryUpdateNodeHealth(structuredClone(cached));
+    // No copy: the health check and the taint reconciliation build new objects for what they
+    // write (a structuredClone of every Node on every sync was this controller's main cost).
+    let node = await this.tryUpdateNodeHealth(cached);
     this.refreshZones(node, isNodeReady(node) !== wasReady);
     const tainted = await this.reconcileTaints(node);
     node = tainted.node;

@@ -562,7 +562,9 @@ export class SimulatedNodePool {
     }
     let current: Lease | undefined;
     try {
-      current = await leases.get(NODE_LEASE_NAMESPACE, name);
+      // From the server's cache, as the kubelet's lease controller reads it: a stale copy only
+      // makes the update below conflict and the next renewal start over.
+      current = await leases.get(NODE_LEASE_NAMESPACE, name, { resourceVersion: '0' });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -585,7 +587,9 @@ export class SimulatedNodePool {
     const nodes = this.clientset.nodes;
     let current: Node;
     try {
-      current = await nodes.get('', n.spec.name);
+      // The kubelet's first try reads from the server's cache (FromApiserverCache): the patch
+      // below carries only status, so a slightly stale copy costs nothing.
+      current = await nodes.get('', n.spec.name, { resourceVersion: '0' });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       n.registered = false;

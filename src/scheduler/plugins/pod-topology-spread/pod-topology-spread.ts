@@ -65,6 +65,8 @@ interface Constraint {
   readonly minDomains: number;
   readonly nodeAffinityPolicyHonor: boolean;
   readonly nodeTaintsPolicyHonor: boolean;
+  /** The memo key of (namespace, selector) and its epoch, set on first use (countKeyOf). */
+  countKey?: { key: number; epoch: number };
 }
 
 const EMPTY: Labels = Object.freeze({});
@@ -101,26 +103,49 @@ function nodeLabelsMatchSpreadConstraints(labels: Labels, cs: readonly Constrain
  * two cycles only the node that got the last pod changes, so without the memo each cycle cost
  * O(all pods) (a Deployment of 4,000 pods spent ~70% of the scheduler's time here).
  */
-const matchCounts = new WeakMap<NodeInfo, { generation: number; counts: Map<string, number> }>();
-const selectorKeys = new WeakMap<Selector, string>();
+const matchCounts = new WeakMap<
+  NodeInfo,
+  { generation: number; epoch: number; counts: Map<number, number> }
+>();
 
-/** countPodsMatchSelector over a node's pods, through the memo above. */
-function matchingPodsOnNode(ni: NodeInfo, selector: Selector, ns: string): number {
-  if (selector.empty()) return 0;
-  let sel = selectorKeys.get(selector);
-  if (sel === undefined) {
-    sel = selector.toString();
-    selectorKeys.set(selector, sel);
+/**
+ * Small integers for (namespace, selector) pairs, so that the memo's lookups, one per node per
+ * constraint per cycle, hash a number rather than build and hash a string each time (building
+ * that string cost more than the counting the memo saved). Cleared when large: numbers are then
+ * reused, so a new epoch invalidates every memo and every key handed out before.
+ */
+const countKeys = new Map<string, number>();
+let keyEpoch = 0;
+const MAX_COUNT_KEYS = 10_000;
+
+function countKeyOf(c: Constraint, ns: string): number {
+  if (c.countKey?.epoch === keyEpoch) return c.countKey.key;
+  const s = `${ns}\0${c.selector.toString()}`;
+  let k = countKeys.get(s);
+  if (k === undefined) {
+    if (countKeys.size >= MAX_COUNT_KEYS) {
+      countKeys.clear();
+      keyEpoch++;
+    }
+    k = countKeys.size;
+    countKeys.set(s, k);
   }
-  const key = `${ns}\0${sel}`;
+  c.countKey = { key: k, epoch: keyEpoch };
+  return k;
+}
+
+/** countPodsMatchSelector of the constraint's selector over a node's pods, through the memo. */
+function matchingPodsOnNode(ni: NodeInfo, c: Constraint, ns: string): number {
+  if (c.selector.empty()) return 0;
+  const key = countKeyOf(c, ns);
   let memo = matchCounts.get(ni);
-  if (memo?.generation !== ni.generation) {
-    memo = { generation: ni.generation, counts: new Map() };
+  if (memo?.generation !== ni.generation || memo.epoch !== keyEpoch) {
+    memo = { generation: ni.generation, epoch: keyEpoch, counts: new Map() };
     matchCounts.set(ni, memo);
   }
   let n = memo.counts.get(key);
   if (n === undefined) {
-    n = countPodsMatchSelector(ni.pods, selector, ns);
+    n = countPodsMatchSelector(ni.pods, c.selector, ns);
     memo.counts.set(key, n);
   }
   return n;
@@ -319,7 +344,7 @@ export class PodTopologySpread
         if (!matchNodeInclusionPolicies(c, pod, node, req)) continue;
         const v = labels[c.topologyKey] ?? '';
         const m = matchNum[i] as Map<string, number>;
-        m.set(v, (m.get(v) ?? 0) + matchingPodsOnNode(ni, c.selector, ns));
+        m.set(v, (m.get(v) ?? 0) + matchingPodsOnNode(ni, c, ns));
       }
     }
     const paths = matchNum.map((m) => {
@@ -451,7 +476,7 @@ export class PodTopologySpread
         const cur = m.get(v);
         // Domains without a candidate node, and per-node (hostname) counts, are skipped here.
         if (cur === undefined) continue;
-        m.set(v, cur + matchingPodsOnNode(ni, c.selector, ns));
+        m.set(v, cur + matchingPodsOnNode(ni, c, ns));
       }
     }
     state.write(PRE_SCORE_KEY, new PreScoreState(constraints, ignored, counts, weights));
@@ -471,7 +496,7 @@ export class PodTopologySpread
       if (v === undefined) continue;
       const cnt =
         c.topologyKey === LABEL_HOSTNAME
-          ? matchingPodsOnNode(nodeInfo, c.selector, pod.metadata?.namespace ?? '')
+          ? matchingPodsOnNode(nodeInfo, c, pod.metadata?.namespace ?? '')
           : (s.topologyValueToPodCounts[i]?.get(v) ?? 0);
       score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i] ?? 0);
     }
