@@ -27,3 +27,5 @@ export * from './taints.ts';
 export * from './pki/index.ts';
 export * from './certificates/index.ts';
 export { expand, mappingFor } from './expansion.ts';
+export { formatCidr, ipv4ToNumber, numberToIpv4, parseCidr } from './ipv4.ts';
+export type { Cidr } from './ipv4.ts';

@@ -14,5 +14,4 @@ export {
   SIMULATED_NODE_LABEL,
   SIMULATED_RUNTIME_VERSION,
 } from './status.ts';
-export { defaultInternalIp, defaultPodCidr, formatCidr } from './ip.ts';
-export type { Cidr } from './ip.ts';
+export { defaultInternalIp, defaultPodCidr } from './ip.ts';

@@ -1,13 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  defaultInternalIp,
-  defaultPodCidr,
-  formatCidr,
-  numberToIpv4,
-  parseCidr,
-  PodIpAllocator,
-} from './ip.ts';
+import { formatCidr, numberToIpv4, parseCidr } from '../../api/index.ts';
+import { defaultInternalIp, defaultPodCidr, PodIpAllocator } from './ip.ts';
 
 describe('pod CIDRs and node addresses', () => {
   const cases: [number, number, string][] = [

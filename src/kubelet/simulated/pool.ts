@@ -14,7 +14,15 @@
  */
 import type { Node, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../api/index.ts';
+import {
+  formatCidr,
+  ipv4ToNumber,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  numberToIpv4,
+  parseCidr,
+} from '../../api/index.ts';
 import { BUILTIN_RESOURCES, objectKey, unwrapTombstone } from '../../client/index.ts';
 import type {
   Clientset,
@@ -24,15 +32,7 @@ import type {
 } from '../../client/index.ts';
 import { parseGoDurationMs } from './duration.ts';
 import { TimerHeap } from './heap.ts';
-import {
-  defaultInternalIp,
-  defaultPodCidr,
-  formatCidr,
-  numberToIpv4,
-  ipv4ToNumber,
-  parseCidr,
-  PodIpAllocator,
-} from './ip.ts';
+import { defaultInternalIp, defaultPodCidr, PodIpAllocator } from './ip.ts';
 import {
   canonicalResources,
   DEFAULT_CAPACITY,
