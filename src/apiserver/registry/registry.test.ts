@@ -405,13 +405,16 @@ describe('generic registry', () => {
       metadata: { name: 'n1', namespace: 'default' },
       spec: { holderIdentity: 'n1' },
     };
-    stale = await registry.create('default', lease, {});
+    stale = await registry.create('default', lease, { dryRun: false });
     await storage.delete(
       storageKey(infoOf('coordination.k8s.io', 'v1', 'leases'), 'default', 'n1'),
     );
-    const put = await registry.update('default', 'n1', lease, '', {});
+    const put = await registry.update('default', 'n1', lease, '', { dryRun: false });
     assert.equal(put.created, true);
-    assert.equal(put.object.spec?.holderIdentity, 'n1');
+    assert.equal(
+      (put.object.spec as { holderIdentity?: string } | undefined)?.holderIdentity,
+      'n1',
+    );
     // And when the cache has it and so does the store, PUT updates.
     stale = put.object;
     const again = await registry.update(
@@ -419,9 +422,12 @@ describe('generic registry', () => {
       'n1',
       { ...put.object, spec: { holderIdentity: 'n2' } },
       '',
-      {},
+      { dryRun: false },
     );
     assert.equal(again.created, false);
-    assert.equal(again.object.spec?.holderIdentity, 'n2');
+    assert.equal(
+      (again.object.spec as { holderIdentity?: string } | undefined)?.holderIdentity,
+      'n2',
+    );
   });
 });
