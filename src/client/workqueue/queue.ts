@@ -43,6 +43,8 @@ export interface RateLimitingQueue<K> {
   /** shutDown, then resolves once every key handed out has been marked done. */
   shutDownWithDrain(): Promise<void>;
   shuttingDown(): boolean;
+  /** The queue's clock in ms (the one its delays run on). */
+  now(): number;
 }
 
 /** Options of newRateLimitingQueue. */
@@ -108,6 +110,10 @@ class Queue<K> implements RateLimitingQueue<K> {
     private readonly clock: Clock,
     private readonly limiter: RateLimiter<K>,
   ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
 
   add(key: K): void {
     if (this.shutting) return;

@@ -281,7 +281,7 @@ export class ReplicaSetController<T extends Workload = Workload> {
     if (rs === undefined) return;
     const key = objectKey(rs);
     this.expectations.deletionObserved(key, podKey(pod));
-    this.controller.queue.add(key);
+    this.controller.enqueueKey(key);
   }
 
   // --- sync ---
@@ -306,6 +306,9 @@ export class ReplicaSetController<T extends Workload = Workload> {
       return;
     }
     const uid = rs.metadata?.uid ?? '';
+    // The walks over the set's pods below are the cost that spaces this key's syncs.
+    const clock = this.controller.queue;
+    let walkStart = clock.now();
     const candidates = [
       ...this.podLister.byIndex(POD_CONTROLLER_UID_INDEX, uid),
       ...this.podLister.byIndex(POD_CONTROLLER_UID_INDEX, `orphan/${namespace}`),
@@ -320,6 +323,7 @@ export class ReplicaSetController<T extends Workload = Workload> {
     const pods = await refManager.claim(active, 'Pod', (ns, n, p) =>
       this.podControl.patchPod(ns, n, p),
     );
+    let walkCost = clock.now() - walkStart;
 
     let manageErr: unknown;
     if (needsSync && rs.metadata?.deletionTimestamp === undefined) {
@@ -329,7 +333,10 @@ export class ReplicaSetController<T extends Workload = Workload> {
         manageErr = err;
       }
     }
+    walkStart = clock.now();
     const newStatus = this.calculateStatus(rs, pods, manageErr);
+    walkCost += clock.now() - walkStart;
+    this.controller.spaceAfter(key, walkCost);
     const updated = await this.updateStatus(rs, newStatus);
     const minReady = this.adapter.minReadySeconds(updated);
     const want = this.adapter.replicas(updated);

@@ -60,10 +60,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Syncs cheaper than this (ms) are not spaced (see Controller.spaceAfter). */
+export const SYNC_SPACING_MIN_COST_MS = 2;
+/** A costly key's next sync waits this many times its last sync's cost... */
+export const SYNC_SPACING_FACTOR = 4;
+/** ...but never longer than this (ms). */
+export const SYNC_SPACING_MAX_MS = 1000;
+
 /** The queue-and-workers half of a controller; see the module comment. */
 export class Controller {
   readonly name: string;
   readonly queue: RateLimitingQueue<string>;
+  /** Keys whose next sync must wait (spaceAfter), to when (queue clock, ms). */
+  private readonly notBefore = new Map<string, number>();
   private readonly opts: ControllerOptions;
   private readonly logger: ControllerLogger;
 
@@ -74,9 +83,45 @@ export class Controller {
     this.logger = opts.logger ?? NOOP_LOGGER;
   }
 
-  /** Enqueues the object's key (tombstones unwrapped). */
+  /**
+   * Enqueues the object's key (tombstones unwrapped), no sooner than the key's spacing allows
+   * (see {@link spaceAfter}).
+   */
   enqueue(obj: KubeObject | DeletedFinalStateUnknown<KubeObject>): void {
-    this.queue.add(objectKey(unwrapTombstone(obj)));
+    this.enqueueKey(objectKey(unwrapTombstone(obj)));
+  }
+
+  /** Enqueues `key`, no sooner than its spacing allows. */
+  enqueueKey(key: string): void {
+    const notBefore = this.notBefore.get(key);
+    if (notBefore !== undefined) {
+      const wait = notBefore - this.queue.now();
+      if (wait > 0) {
+        this.queue.addAfter(key, wait);
+        return;
+      }
+      this.notBefore.delete(key);
+    }
+    this.queue.add(key);
+  }
+
+  /**
+   * Records that a sync of `key` just spent `costMs` walking its objects (measured on the
+   * queue's clock, so fake clocks in tests charge nothing): the key's next event-driven sync
+   * waits {@link SYNC_SPACING_FACTOR} times that (at most {@link SYNC_SPACING_MAX_MS}). A
+   * ReplicaSet of 10,000 pods costs milliseconds per sync and its pods change hundreds of times
+   * a second during a rollout; without spacing its syncs would run back to back and take a
+   * core from everything else in the process (upstream has more cores and no such limit). The
+   * sync stays level-triggered: the key is synced, only a moment later. Cheap syncs are never
+   * delayed.
+   */
+  spaceAfter(key: string, costMs: number): void {
+    if (costMs < SYNC_SPACING_MIN_COST_MS) {
+      this.notBefore.delete(key);
+      return;
+    }
+    const wait = Math.min(costMs * SYNC_SPACING_FACTOR, SYNC_SPACING_MAX_MS);
+    this.notBefore.set(key, this.queue.now() + wait);
   }
 
   /** Enqueues the object's key after `ms`. */
