@@ -459,6 +459,29 @@ describe('Cacher', () => {
     }
   });
 
+  it('a cache filled from an older revision serves resourceVersion=0 reads only once caught up', async () => {
+    const { store } = await setup();
+    const start = await store.currentResourceVersion();
+    // Written after the server started and before the cache starts on first use.
+    await store.create(keyOf('a'), pod('a'));
+    await store.create(keyOf('b'), pod('b'));
+    const late = new Cacher(store, { resourcePrefix: PREFIX, storeServesFrom: start });
+    late.start();
+    try {
+      const list = await late.list(`${PREFIX}default/`, { resourceVersion: 0 });
+      assert.deepEqual(
+        list.items.map((p) => p.metadata?.name),
+        ['a', 'b'],
+      );
+      const got = await late.get(keyOf('b'), { resourceVersion: 0 });
+      assert.equal(got.metadata?.name, 'b');
+      const it = watchIt(late, PREFIX, { recursive: true, resourceVersion: 0, signal: signal() });
+      assert.deepEqual(names(await take(it, 2)), ['ADDED a', 'ADDED b']);
+    } finally {
+      await late.close();
+    }
+  });
+
   it('watch from a resourceVersion older than the history fails with Compacted', async () => {
     const { cacher } = await setup({ historyCapacity: 3 });
     const first = await cacher.create(keyOf('p0'), pod('p0'));

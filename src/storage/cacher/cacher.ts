@@ -135,6 +135,13 @@ export class Cacher implements Storage {
    * fill lists at exactly that revision when it cannot at storeServesFrom (see relist()).
    */
   private fillFrom: number | undefined;
+  /**
+   * After a first fill listed at an older revision (an anchor above), the store's revision when
+   * that list was taken: until the replay of the events since reaches it, the cache is older
+   * than what clients have already read from the store, so even resourceVersion=0 reads and
+   * watches wait for it (see catchUpFirstFill).
+   */
+  private fillTarget: number | undefined;
   private closed = false;
   private started = false;
 
@@ -443,6 +450,12 @@ export class Cacher implements Storage {
       if (token === undefined) break;
     }
     if (this.closed || listRV === undefined) throw closedError();
+    if (exact !== undefined) {
+      const current = await this.underlying.currentResourceVersion();
+      this.fillTarget = current > listRV ? current : undefined;
+    } else {
+      this.fillTarget = undefined;
+    }
     this.store.replace(entries);
     this.history.clear();
     // A consistent list is at least as new as anything the cache saw before.
@@ -521,7 +534,7 @@ export class Cacher implements Storage {
   private async prepareRead(rv: number | undefined): Promise<boolean> {
     if (!this.isReady) await this.awaitFirstFill();
     if (!this.isReady) return false;
-    if (rv === 0) return true;
+    if (rv === 0) return this.catchUpFirstFill();
     if (rv === undefined) {
       const target = await this.underlying.currentResourceVersion();
       return (await this.waitForRevision(target, this.consistentReadWaitMs)) === 'ok';
@@ -529,6 +542,22 @@ export class Cacher implements Storage {
     const result = await this.waitForRevision(rv, this.waitForFreshMs);
     if (result === 'timeout') throw this.tooLarge(rv);
     return result === 'ok';
+  }
+
+  /**
+   * True once the cache is at least as new as the store was when its first fill listed (see
+   * fillTarget), waiting for the replay at most consistentReadWaitMs; false (let the store
+   * serve) when it does not get there in time.
+   */
+  private async catchUpFirstFill(signal?: AbortSignal): Promise<boolean> {
+    const target = this.fillTarget;
+    if (target === undefined) return true;
+    if (this.rv < target) {
+      const result = await this.waitForRevision(target, this.consistentReadWaitMs, signal);
+      if (result !== 'ok') return false;
+    }
+    if (this.fillTarget === target) this.fillTarget = undefined;
+    return true;
   }
 
   /**
@@ -636,7 +665,8 @@ export class Cacher implements Storage {
       }
       rv = 0;
     }
-    if (!this.isReady) {
+    if (!this.isReady || (rv === 0 && !(await this.catchUpFirstFill(opts.signal)))) {
+      if (isAborted(opts.signal)) return;
       yield* this.underlying.watch(key, opts);
       return;
     }
