@@ -60,6 +60,9 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
         identity: id,
         signal: abort.signal,
         signingCA: ctx.ca,
+        ...(ctx.flags.nodeLifecycle === undefined
+          ? {}
+          : { nodeLifecycle: ctx.flags.nodeLifecycle }),
         onError: (what, err) => {
           debug(`controller-manager: ${what}`, err);
         },
@@ -70,7 +73,7 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
     start('scheduler', async () => {
       const id = await identity('scheduler', 'system:kube-scheduler');
       const { runScheduler } = await import('./scheduler-and-nodes.ts');
-      await runScheduler(id, abort.signal, debug);
+      await runScheduler(id, abort.signal, debug, ctx.flags.schedulerConfig);
     });
   }
   const nodes = ctx.flags.simulatedNodes ?? 0;

@@ -32,6 +32,11 @@ import { EndpointsController } from '../controllers/endpoints/index.ts';
 import { newDaemonSetController } from '../controllers/daemonset/index.ts';
 import { newDisruptionController } from '../controllers/disruption/index.ts';
 import { newNodeLifecycleController } from '../controllers/nodelifecycle/index.ts';
+import type {
+  DisruptionPolicy,
+  NodeLifecycleControllerOptions,
+} from '../controllers/nodelifecycle/index.ts';
+import type { NodeLifecycleFlags } from './node-lifecycle-flags.ts';
 import { newStatefulSetController } from '../controllers/statefulset/index.ts';
 import { newCronJobController } from '../controllers/cronjob/index.ts';
 import { newJobController } from '../controllers/job/index.ts';
@@ -77,6 +82,39 @@ export interface ControllerContext {
     error(msg: string, fields?: Readonly<Record<string, unknown>>): void;
   };
   onError: (key: string, err: unknown) => void;
+  /** The node lifecycle flags (--node-monitor-grace-period ...); absent: upstream's defaults. */
+  nodeLifecycle?: NodeLifecycleFlags;
+}
+
+/** The node lifecycle controller's options from the controller-manager's flags. */
+export function nodeLifecycleOptions(
+  flags: NodeLifecycleFlags | undefined,
+): Pick<
+  NodeLifecycleControllerOptions,
+  'nodeMonitorGracePeriodMs' | 'nodeStartupGracePeriodMs' | 'disruption'
+> {
+  if (flags === undefined) return {};
+  const disruption: Partial<DisruptionPolicy> = {
+    ...(flags.nodeEvictionRate === undefined ? {} : { nodeEvictionRate: flags.nodeEvictionRate }),
+    ...(flags.secondaryNodeEvictionRate === undefined
+      ? {}
+      : { secondaryNodeEvictionRate: flags.secondaryNodeEvictionRate }),
+    ...(flags.largeClusterSizeThreshold === undefined
+      ? {}
+      : { largeClusterSizeThreshold: flags.largeClusterSizeThreshold }),
+    ...(flags.unhealthyZoneThreshold === undefined
+      ? {}
+      : { unhealthyZoneThreshold: flags.unhealthyZoneThreshold }),
+  };
+  return {
+    ...(flags.nodeMonitorGracePeriodMs === undefined
+      ? {}
+      : { nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs }),
+    ...(flags.nodeStartupGracePeriodMs === undefined
+      ? {}
+      : { nodeStartupGracePeriodMs: flags.nodeStartupGracePeriodMs }),
+    ...(Object.keys(disruption).length === 0 ? {} : { disruption }),
+  };
 }
 
 /** The namespaced built-in resources that can be listed and deleted (storage versions). */
@@ -229,7 +267,12 @@ const CONTROLLERS: readonly ControllerEntry[] = [
     name: 'node-lifecycle-controller',
     serviceAccount: 'node-controller',
     workers: 5,
-    make: (ctx) => newNodeLifecycleController({ ...ctx, clock: realClock }),
+    make: (ctx) =>
+      newNodeLifecycleController({
+        ...ctx,
+        clock: realClock,
+        ...nodeLifecycleOptions(ctx.nodeLifecycle),
+      }),
   },
   {
     name: 'disruption-controller',
@@ -313,6 +356,8 @@ export interface ControllerManagerOptions {
   onError?: (what: string, err: unknown) => void;
   /** The cluster CA with its key, for the CSR signing controller (absent: CSRs are not signed). */
   signingCA?: CertificateAuthority;
+  /** The node lifecycle flags (absent: upstream's defaults). */
+  nodeLifecycle?: NodeLifecycleFlags;
 }
 
 /**
@@ -428,6 +473,7 @@ export async function runControllerManager(opts: ControllerManagerOptions): Prom
             recorder,
             caPem: opts.identity.caPem,
             ...(opts.signingCA !== undefined ? { signingCA: opts.signingCA } : {}),
+            ...(opts.nodeLifecycle !== undefined ? { nodeLifecycle: opts.nodeLifecycle } : {}),
             logger: {
               info: () => undefined,
               error: (msg, fields) => {

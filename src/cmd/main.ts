@@ -6,11 +6,22 @@
 import { finish } from './finish.ts';
 import { parseServerCommandLine } from './server-flags.ts';
 
+/** Loads --scheduler-config before anything starts (program.ts does the same). */
+async function schedulerConfigOk(fast: {
+  verb: string;
+  flags: { schedulerConfig?: string };
+}): Promise<boolean> {
+  const { schedulerConfigUsable } = await import('./scheduler-config.ts');
+  return schedulerConfigUsable(fast.verb, fast.flags);
+}
+
 async function main(): Promise<void> {
   const fast = parseServerCommandLine(process.argv.slice(2), process.env);
   if (fast === undefined) {
     const { buildProgram } = await import('./program.ts');
     await buildProgram().parseAsync(process.argv);
+  } else if (fast.flags.schedulerConfig !== undefined && !(await schedulerConfigOk(fast))) {
+    finish(1);
   } else if (fast.verb === 'server') {
     const { runServer } = await import('./server.ts');
     finish(await runServer(fast.flags, { verb: 'server' }));

@@ -5,11 +5,19 @@
  */
 import { Command, Option } from 'commander';
 import { addServerOptions, serverFlagsFrom } from './server-options.ts';
+import type { ServerFlags } from './server-flags.ts';
 import { runVersion, versionInfo } from './version.ts';
 import { finish } from './finish.ts';
 import { registerTokenCommands } from './token.ts';
 import { registerImageCommands } from './image.ts';
 import { registerAgentCommand } from './agent.ts';
+
+/** Loads --scheduler-config before anything starts, as main.ts's fast path does. */
+async function schedulerConfigOk(verb: string, flags: ServerFlags): Promise<boolean> {
+  if (flags.schedulerConfig === undefined) return true;
+  const { schedulerConfigUsable } = await import('./scheduler-config.ts');
+  return schedulerConfigUsable(verb, flags);
+}
 
 /** The commander program of every verb; `parseAsync(process.argv)` runs the one given. */
 export function buildProgram(): Command {
@@ -41,8 +49,13 @@ export function buildProgram(): Command {
           'Creates the cluster CA on first start and writes an admin kubeconfig to DIR/kubeconfig.yaml.',
       ),
   ).action(async (opts: Record<string, unknown>) => {
+    const flags = serverFlagsFrom(opts);
+    if (!(await schedulerConfigOk('server', flags))) {
+      finish(1);
+      return;
+    }
     const { runServer } = await import('./server.ts');
-    finish(await runServer(serverFlagsFrom(opts), { verb: 'server' }));
+    finish(await runServer(flags, { verb: 'server' }));
   });
 
   addServerOptions(
@@ -53,8 +66,13 @@ export function buildProgram(): Command {
         'Run a whole single-machine cluster in one process (for now: the API server, as `skiff server`).',
       ),
   ).action(async (opts: Record<string, unknown>) => {
+    const flags = serverFlagsFrom(opts);
+    if (!(await schedulerConfigOk('up', flags))) {
+      finish(1);
+      return;
+    }
     const { runUp } = await import('./up.ts');
-    finish(await runUp(serverFlagsFrom(opts)));
+    finish(await runUp(flags));
   });
 
   registerAgentCommand(program);

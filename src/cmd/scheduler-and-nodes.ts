@@ -16,19 +16,30 @@ import {
   newRestClientset,
   runLeaderElection,
 } from '../client/index.ts';
-import type { RestConfig } from '../client/index.ts';
+import type { EventRecorder, RestConfig } from '../client/index.ts';
 import { SimulatedNodePool } from '../kubelet/simulated/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
+import type { SchedulerConfiguration } from '../scheduler/index.ts';
 import { restConfigOf } from './component-identity.ts';
 import type { ComponentIdentity } from './component-identity.ts';
 
-/** Runs the scheduler until `signal` aborts (leader-elected, as upstream). */
+/**
+ * Runs the scheduler until `signal` aborts (leader-elected, as upstream). With `configFile`
+ * (--scheduler-config) it runs that KubeSchedulerConfiguration's profiles, each recording
+ * events under its own schedulerName; a file that does not load rejects at once.
+ */
 export async function runScheduler(
   id: ComponentIdentity,
   signal: AbortSignal,
   onError: (what: string, err: unknown) => void,
+  configFile?: string,
 ): Promise<void> {
   setMaxListeners(0, signal);
+  let configuration: SchedulerConfiguration | undefined;
+  if (configFile !== undefined) {
+    const { loadSchedulerConfigFile } = await import('./scheduler-config.ts');
+    configuration = await loadSchedulerConfigFile(configFile);
+  }
   const { clientset, transport } = newRestClientset(
     restConfigOf(id, 'kube-scheduler/v1.32.0 (linux/amd64) kubernetes/skiff'),
   );
@@ -48,8 +59,23 @@ export async function runScheduler(
               onError('scheduler informer', err);
             },
           });
-          const recorder = newEventRecorder(clientset, { component: 'default-scheduler' });
-          const scheduler = new Scheduler({ clientset, informers, recorder, onError });
+          const recorders = new Map<string, EventRecorder>();
+          const recorderFor = (component: string): EventRecorder => {
+            let r = recorders.get(component);
+            if (r === undefined) {
+              r = newEventRecorder(clientset, { component });
+              recorders.set(component, r);
+            }
+            return r;
+          };
+          const scheduler = new Scheduler({
+            clientset,
+            informers,
+            recorder: recorderFor('default-scheduler'),
+            recorderFor,
+            onError,
+            ...(configuration === undefined ? {} : { configuration }),
+          });
           informers.start(leading);
           await scheduler.run(leading);
           await informers.stopped();

@@ -7,6 +7,8 @@
  */
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { NODE_LIFECYCLE_FLAGS, nodeLifecycleFlags } from './node-lifecycle-flags.ts';
+import type { NodeLifecycleFlags } from './node-lifecycle-flags.ts';
 
 /** Validated flags of `skiff server` / `skiff up`. */
 export interface ServerFlags {
@@ -39,6 +41,13 @@ export interface ServerFlags {
   disableScheduler?: boolean;
   /** Simulated nodes to run in this process (`--simulated-nodes N`; absent: none). */
   simulatedNodes?: number;
+  /**
+   * KubeSchedulerConfiguration file of the scheduler (kube-scheduler's --config), present
+   * only when given; loaded and checked before anything starts (see scheduler-config.ts).
+   */
+  schedulerConfig?: string;
+  /** kube-controller-manager's node lifecycle flags, present only when one is given. */
+  nodeLifecycle?: NodeLifecycleFlags;
 }
 
 /** Why `value` is not a node count, or undefined when it is one (0-50000). */
@@ -152,6 +161,10 @@ export function parseServerCommandLine(
         'disable-controller-manager': { type: 'boolean' },
         'disable-scheduler': { type: 'boolean' },
         'simulated-nodes': { type: 'string' },
+        'scheduler-config': { type: 'string' },
+        ...Object.fromEntries(
+          NODE_LIFECYCLE_FLAGS.map((f) => [f.flag, { type: 'string' as const }]),
+        ),
       },
       strict: true,
       allowPositionals: false,
@@ -169,6 +182,16 @@ export function parseServerCommandLine(
     auditLogMaxBackup: str(values['audit-log-maxbackup']),
     auditLogMaxAge: str(values['audit-log-maxage']),
   };
+  let nodeLifecycle: NodeLifecycleFlags | undefined;
+  try {
+    nodeLifecycle = nodeLifecycleFlags(
+      Object.fromEntries(NODE_LIFECYCLE_FLAGS.map((f) => [f.key, str(values[f.flag])])),
+    );
+  } catch {
+    // A bad value: commander reports it.
+    return undefined;
+  }
+  const schedulerConfig = str(values['scheduler-config']);
   if (
     Object.values(rotation).some((v) => v !== undefined && intFlagError(v) !== undefined) ||
     portError(port) !== undefined ||
@@ -195,6 +218,8 @@ export function parseServerCommandLine(
         simulatedNodes: nodes,
       }),
       ...auditRotationFlags({ ...rotation, auditLogCompress: values['audit-log-compress'] }),
+      ...(schedulerConfig === undefined ? {} : { schedulerConfig }),
+      ...(nodeLifecycle === undefined ? {} : { nodeLifecycle }),
     },
   };
 }

@@ -16,6 +16,13 @@ import {
   type ServerFlags,
   optional,
 } from './server-flags.ts';
+import {
+  FlagValueError,
+  NODE_LIFECYCLE_FLAGS,
+  nodeLifecycleFlags,
+  parseNodeLifecycleValue,
+} from './node-lifecycle-flags.ts';
+import type { NodeLifecycleFlagSpec } from './node-lifecycle-flags.ts';
 
 function parsePort(value: string): number {
   const err = portError(value);
@@ -41,9 +48,21 @@ function parseBindAddress(value: string): string {
   return value;
 }
 
+/** commander's parser of a node lifecycle flag: pflag's parse error as the reason. */
+function nodeLifecycleParser(spec: NodeLifecycleFlagSpec): (value: string) => number {
+  return (value) => {
+    try {
+      return parseNodeLifecycleValue(spec, value);
+    } catch (err) {
+      if (err instanceof FlagValueError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
+  };
+}
+
 /** Declares the server flags on `cmd` (commander parses and validates them). Returns `cmd`. */
 export function addServerOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .addOption(
       new Option(
         '--data-dir <dir>',
@@ -111,7 +130,23 @@ export function addServerOptions(cmd: Command): Command {
       new Option('--simulated-nodes <n>', 'run N simulated nodes in this process').argParser(
         parseNodeCount,
       ),
+    )
+    .addOption(
+      new Option(
+        '--scheduler-config <file>',
+        'KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) of the scheduler: profiles, plugins, plugin args',
+      ),
     );
+  // kube-controller-manager's node lifecycle flags, after the others in the help.
+  for (const spec of NODE_LIFECYCLE_FLAGS) {
+    cmd.addOption(
+      new Option(
+        `--${spec.flag} ${spec.placeholder}`,
+        `controller-manager: ${spec.help} (default: ${spec.defaultText})`,
+      ).argParser(nodeLifecycleParser(spec)),
+    );
+  }
+  return cmd;
 }
 
 /** Turns commander's parsed option bag (untyped) into ServerFlags; throws on a wrong shape. */
@@ -135,6 +170,8 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
       auditLogPath: str(opts['auditLogPath'], 'audit-log-path'),
     }),
     ...componentFlags(opts),
+    ...optional({ schedulerConfig: str(opts['schedulerConfig'], 'scheduler-config') }),
+    ...nodeLifecycleOf(opts),
     // Commander camel-cases `--audit-log-maxsize` as `auditLogMaxsize`.
     ...auditRotationFlags({
       auditLogMaxSize: opts['auditLogMaxsize'],
@@ -143,4 +180,14 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
       auditLogCompress: opts['auditLogCompress'],
     }),
   };
+}
+
+/** The node lifecycle flags commander parsed (numbers, camel-cased from the flag names). */
+function nodeLifecycleOf(opts: Record<string, unknown>): Pick<ServerFlags, 'nodeLifecycle'> {
+  const camel = (flag: string): string =>
+    flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+  const nodeLifecycle = nodeLifecycleFlags(
+    Object.fromEntries(NODE_LIFECYCLE_FLAGS.map((f) => [f.key, opts[camel(f.flag)]])),
+  );
+  return nodeLifecycle === undefined ? {} : { nodeLifecycle };
 }

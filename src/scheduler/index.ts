@@ -7,3 +7,4 @@ export * from './plugins/index.ts';
 export * from './queue/index.ts';
 export { DEFAULT_SCHEDULER_NAME, Scheduler } from './scheduler.ts';
 export type { SchedulerOptions } from './scheduler.ts';
+export * from './config/index.ts';

@@ -21,13 +21,15 @@ import { BUILTIN_RESOURCES, unwrapTombstone } from '../client/index.ts';
 import type { Clientset, EventRecorder, InformerFactory, SharedInformer } from '../client/index.ts';
 import {
   CycleState,
+  Framework,
   Snapshot,
   buildDefaultSelector,
   runPostFilter,
   schedulePod,
 } from './framework/index.ts';
-import type { Framework } from './framework/index.ts';
-import { newDefaultFramework } from './plugins/index.ts';
+import type { FrameworkOptions, SchedulerState } from './framework/index.ts';
+import { inTreeRegistry, newDefaultFramework } from './plugins/index.ts';
+import type { SchedulerConfiguration } from './config/index.ts';
 import { PriorityQueue } from './queue/index.ts';
 import type { QueuedPodInfo } from './queue/index.ts';
 
@@ -39,8 +41,22 @@ export interface SchedulerOptions {
   clientset: Clientset;
   informers: InformerFactory;
   recorder: EventRecorder;
-  /** The pods whose spec.schedulerName is this are ours (default `default-scheduler`). */
+  /**
+   * The pods whose spec.schedulerName is this are ours (default `default-scheduler`). Ignored
+   * when `configuration` is given: then its profiles name the schedulers.
+   */
   schedulerName?: string;
+  /**
+   * A loaded KubeSchedulerConfiguration (see parseSchedulerConfiguration): one framework per
+   * profile, pods pick theirs by spec.schedulerName and pods of no profile are left alone, as
+   * upstream; its percentageOfNodesToScore and pod backoff apply. Absent: the default profile.
+   */
+  configuration?: SchedulerConfiguration;
+  /**
+   * The event recorder of a profile (upstream records each profile's events under its
+   * schedulerName as the reporting controller). Default: `recorder` for every profile.
+   */
+  recorderFor?: (schedulerName: string) => EventRecorder;
   now?: () => number;
   /** Told of errors the loop survives (failed bindings, status writes). */
   onError?: (what: string, err: unknown) => void;
@@ -58,19 +74,34 @@ const terminal = (p: Pod): boolean =>
 export class Scheduler {
   readonly queue: PriorityQueue;
   private readonly snapshot = Snapshot.from([]);
-  private readonly framework: Framework;
+  /** One framework per profile, by schedulerName. */
+  private readonly frameworks = new Map<string, Framework>();
+  private readonly recorders = new Map<string, EventRecorder>();
+  /** Shared by every profile, as upstream's Scheduler fields. */
+  private readonly schedState: SchedulerState;
   /** Pods assumed on a node while their binding is in flight: uid → the assumed copy. */
   private readonly assumed = new Map<string, Pod>();
   private readonly pods: SharedInformer<Pod>;
   private readonly nodes: SharedInformer<Node>;
-  private readonly schedulerName: string;
   private readonly onError: (what: string, err: unknown) => void;
   private readonly informerList: SharedInformer<never>[] = [];
 
   constructor(private readonly opts: SchedulerOptions) {
-    this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    const config = opts.configuration;
     this.onError = opts.onError ?? (() => undefined);
-    this.queue = new PriorityQueue(opts.now === undefined ? {} : { now: opts.now });
+    this.schedState = {
+      nextStartNodeIndex: 0,
+      percentageOfNodesToScore: config?.percentageOfNodesToScore ?? 0,
+    };
+    this.queue = new PriorityQueue({
+      ...(opts.now === undefined ? {} : { now: opts.now }),
+      ...(config === undefined
+        ? {}
+        : {
+            initialBackoffMs: config.podInitialBackoffSeconds * 1000,
+            maxBackoffMs: config.podMaxBackoffSeconds * 1000,
+          }),
+    });
     const inf = opts.informers;
     this.pods = inf.informer<Pod>(BUILTIN_RESOURCES.pods);
     this.pods.addIndexers({
@@ -89,25 +120,39 @@ export class Scheduler {
     for (const i of [this.pods, this.nodes, services, rcs, rss, sts, pdbs, namespaces]) {
       this.informerList.push(i as unknown as SharedInformer<never>);
     }
-    this.framework = newDefaultFramework(
-      {},
-      {
-        ...(opts.now === undefined ? {} : { now: opts.now }),
-        namespaceLabels: (ns) => namespaces.lister.get('', ns)?.metadata?.labels,
-        defaultSelector: (pod) => {
-          const ns = pod.metadata?.namespace ?? '';
-          return buildDefaultSelector(pod, {
-            services: services.lister.list(ns).map((s) => s.spec?.selector),
-            replicationControllers: rcs.lister.list(ns).map((r) => r.spec?.selector),
-            replicaSets: rss.lister.list(ns).map((r) => r.spec?.selector),
-            statefulSets: sts.lister.list(ns).map((s) => s.spec?.selector),
-          });
-        },
-        podDisruptionBudgets: () => pdbs.lister.list(),
-        // Asked for every node of every scheduling cycle: an index, not a scan of all pods.
-        nominatedPodsForNode: (node) => this.pods.lister.byIndex(NOMINATED_INDEX, node),
+    const frameworkOptions: FrameworkOptions = {
+      ...(opts.now === undefined ? {} : { now: opts.now }),
+      namespaceLabels: (ns) => namespaces.lister.get('', ns)?.metadata?.labels,
+      defaultSelector: (pod) => {
+        const ns = pod.metadata?.namespace ?? '';
+        return buildDefaultSelector(pod, {
+          services: services.lister.list(ns).map((s) => s.spec?.selector),
+          replicationControllers: rcs.lister.list(ns).map((r) => r.spec?.selector),
+          replicaSets: rss.lister.list(ns).map((r) => r.spec?.selector),
+          statefulSets: sts.lister.list(ns).map((s) => s.spec?.selector),
+        });
       },
-    );
+      podDisruptionBudgets: () => pdbs.lister.list(),
+      // Asked for every node of every scheduling cycle: an index, not a scan of all pods.
+      nominatedPodsForNode: (node) => this.pods.lister.byIndex(NOMINATED_INDEX, node),
+    };
+    if (config === undefined) {
+      const name = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+      this.frameworks.set(name, newDefaultFramework({ schedulerName: name }, frameworkOptions));
+    } else {
+      // The profiles are defaulted already (plugins merged): no second defaulting here.
+      const registry = inTreeRegistry();
+      for (const profile of config.profiles) {
+        const name = profile.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+        this.frameworks.set(
+          name,
+          new Framework(registry, profile, { skipUnregistered: true, ...frameworkOptions }),
+        );
+      }
+    }
+    for (const name of this.frameworks.keys()) {
+      this.recorders.set(name, opts.recorderFor?.(name) ?? opts.recorder);
+    }
 
     this.nodes.addEventHandler({
       onAdd: (n) => {
@@ -142,7 +187,14 @@ export class Scheduler {
   }
 
   private responsible(p: Pod): boolean {
-    return (p.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) === this.schedulerName;
+    return this.frameworks.has(p.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME);
+  }
+
+  /** The recorder of the pod's profile. */
+  private recorderOf(p: Pod): EventRecorder {
+    return (
+      this.recorders.get(p.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) ?? this.opts.recorder
+    );
   }
 
   private podAdded(p: Pod): void {
@@ -211,8 +263,14 @@ export class Scheduler {
       return;
     }
     const pod = current;
+    const framework = this.frameworks.get(pod.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME);
+    if (framework === undefined) {
+      // Upstream: "unable to find profile for pod"; the pod is not ours.
+      this.queue.done(info.pod);
+      return;
+    }
     const state = new CycleState();
-    const outcome = schedulePod(this.framework, state, pod, this.snapshot);
+    const outcome = schedulePod(framework, state, pod, this.snapshot, this.schedState);
     if (outcome.kind === 'scheduled') {
       const host = outcome.suggestedHost;
       const assumedPod: Pod = {
@@ -227,7 +285,7 @@ export class Scheduler {
     let message: string;
     let reason = 'Unschedulable';
     if (outcome.kind === 'unschedulable') {
-      const post = runPostFilter(this.framework, state, pod, outcome.fitError);
+      const post = runPostFilter(framework, state, pod, outcome.fitError);
       message = outcome.fitError.error();
       const nominated = post.result?.nominatedNodeName ?? '';
       if (nominated !== '') void this.preempt(pod, nominated, post.result?.victims ?? []);
@@ -235,7 +293,7 @@ export class Scheduler {
       message = outcome.error.message;
       reason = 'SchedulerError';
     }
-    this.opts.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+    this.recorderOf(pod).event(pod, 'Warning', 'FailedScheduling', message);
     void this.setUnschedulable(pod, reason, message);
     this.queue.addUnschedulableIfNotPresent({ ...info, pod }, cycle);
   }
@@ -254,7 +312,7 @@ export class Scheduler {
         },
         target: { apiVersion: 'v1', kind: 'Node', name: host },
       });
-      this.opts.recorder.event(
+      this.recorderOf(pod).event(
         pod,
         'Normal',
         'Scheduled',
@@ -275,7 +333,7 @@ export class Scheduler {
       }
       this.onError(`binding ${ns}/${name} to ${host}`, err);
       const message = `Binding rejected: ${err instanceof Error ? err.message : String(err)}`;
-      this.opts.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+      this.recorderOf(pod).event(pod, 'Warning', 'FailedScheduling', message);
       this.queue.addUnschedulableIfNotPresent({ ...info, pod }, -1);
       this.queue.moveAllToActiveOrBackoffQueue();
     }
@@ -324,7 +382,7 @@ export class Scheduler {
         { subresource: 'status' },
       );
       for (const v of victims) {
-        this.opts.recorder.event(
+        this.recorderOf(pod).event(
           v,
           'Normal',
           'Preempted',
