@@ -31,6 +31,7 @@ import type {
 import { EndpointsController } from '../controllers/endpoints/index.ts';
 import { newDaemonSetController } from '../controllers/daemonset/index.ts';
 import { newDisruptionController } from '../controllers/disruption/index.ts';
+import { NodeIpamController } from '../controllers/nodeipam/index.ts';
 import { newNodeLifecycleController } from '../controllers/nodelifecycle/index.ts';
 import type {
   DisruptionPolicy,
@@ -262,6 +263,14 @@ const CONTROLLERS: readonly ControllerEntry[] = [
     serviceAccount: 'daemon-set-controller',
     workers: 2,
     make: (ctx) => newDaemonSetController(ctx),
+  },
+  {
+    // upstream's node-ipam-controller runs as node-controller too. k3s's defaults: cluster CIDR
+    // 10.42.0.0/16, a /24 per node. Simulated nodes bring their own CIDRs (outside that range).
+    name: 'node-ipam-controller',
+    serviceAccount: 'node-controller',
+    workers: 1,
+    make: (ctx) => new NodeIpamController(ctx),
   },
   {
     name: 'node-lifecycle-controller',
