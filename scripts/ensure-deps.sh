@@ -24,6 +24,7 @@ debs=(
   "busybox:busybox-static"
   "setfattr:attr"
   "runc:runc"
+  "socat:socat" # kubelet port-forward into pod network namespaces
   "/usr/lib/cni/bridge:containernetworking-plugins" # a path: `command -v` checks it is executable
 )
 missing=()

@@ -17,7 +17,12 @@ export * from './fieldvalidation/index.ts';
 export * from './warnings/index.ts';
 export * from './crd/index.ts';
 export type * from './user.ts';
-export { SIMULATED_NODE_POOL_GROUP, SIMULATED_NODE_POOL_USER } from './user.ts';
+export {
+  APISERVER_KUBELET_CLIENT_USER,
+  SIMULATED_NODE_LABEL,
+  SIMULATED_NODE_POOL_GROUP,
+  SIMULATED_NODE_POOL_USER,
+} from './user.ts';
 export * from './podsecurity/index.ts';
 export * from './quota/index.ts';
 export * from './rbac/index.ts';

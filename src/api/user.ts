@@ -17,3 +17,11 @@ export interface UserInfo {
  */
 export const SIMULATED_NODE_POOL_USER = 'skiff:simulated-node-pool';
 export const SIMULATED_NODE_POOL_GROUP = 'skiff:simulated-node-pools';
+/**
+ * The label every simulated node carries (kwok's `type: kwok`). Such a node runs no kubelet:
+ * the API server never dials its made-up address (logs, exec, metrics).
+ */
+export const SIMULATED_NODE_LABEL = 'node.skiff.dev/simulated';
+
+/** The common name of the API server's kubelet client certificate (kubeadm's). */
+export const APISERVER_KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';

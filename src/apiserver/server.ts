@@ -54,6 +54,14 @@ import { newAdmission, type Admission } from './admission/index.ts';
 import { ResourceRegistry, type RegistryHooks } from './registry/registry.ts';
 import { ServiceAllocator } from './registry/services.ts';
 import { strategyFor } from './registry/strategy.ts';
+import {
+  KubeletClient,
+  KubeletConnect,
+  serveUpgrades,
+  type KubeletClientConfig,
+} from './kubelet/index.ts';
+import { MetricsApi, MetricsScraper, MetricsStore, metricsResourceInfos } from './metrics/index.ts';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -99,6 +107,14 @@ export interface ApiServerOptions {
    * rotation (--audit-log-maxsize/-maxbackup/-maxage/-compress; negative values are refused).
    */
   audit?: { policyFile: string; logPath: string; rotation?: RotationOptions };
+  /**
+   * How to reach kubelets (upstream --kubelet-client-certificate/-key,
+   * --kubelet-certificate-authority, --kubelet-preferred-address-types). When set, `pods/log`,
+   * `pods/exec`, `pods/attach`, `pods/portforward` and `nodes/proxy` are proxied to the pod's
+   * kubelet, and metrics.k8s.io/v1beta1 is served from scraping every kubelet's
+   * `/metrics/resource` (every `metricsIntervalMs`, default 15 s). Absent: neither.
+   */
+  kubeletClient?: KubeletClientConfig & { metricsIntervalMs?: number };
 }
 
 export interface RunningApiServer {
@@ -412,10 +428,65 @@ async function ensureNamespaces(registry: ResourceRegistry | undefined): Promise
   );
 }
 
+/**
+ * The kubelet client, the connect handlers and metrics.k8s.io over the registries; the scraper
+ * runs until `signal` aborts (`scraping` settles then).
+ */
+function kubeletServing(
+  config: KubeletClientConfig & { metricsIntervalMs?: number },
+  registries: Map<string, ResourceRegistry>,
+  now: () => Date,
+  signal: AbortSignal,
+): {
+  client: KubeletClient;
+  connect: KubeletConnect;
+  metrics: MetricsApi;
+  scraping: Promise<void>;
+} {
+  const registry = (resource: string): ResourceRegistry => {
+    const r = registries.get(registryKey('', 'v1', resource));
+    if (r === undefined) throw new Error(`no registry for ${resource}`);
+    return r;
+  };
+  const pods = registry('pods');
+  const nodes = registry('nodes');
+  const getPod = async (namespace: string, name: string): Promise<Pod> =>
+    (await pods.get(namespace, name)) as unknown as Pod;
+  const getNode = async (name: string): Promise<Node> =>
+    (await nodes.get('', name)) as unknown as Node;
+  // Consistent reads: a watch cache started after the server (on first use) misses objects
+  // created in between when listing at resourceVersion "0" (seen in the kubelet integration test).
+  const listNodes = async (labelSelector = ''): Promise<Node[]> =>
+    (await nodes.list('', { labelSelector })).items as unknown as Node[];
+  const client = new KubeletClient(config);
+  const store = new MetricsStore();
+  const scraper = new MetricsScraper({
+    client,
+    store,
+    listNodes: () => listNodes(),
+    ...(config.metricsIntervalMs === undefined ? {} : { intervalMs: config.metricsIntervalMs }),
+  });
+  return {
+    client,
+    connect: new KubeletConnect({ client, getPod, getNode, shutdownSignal: signal }),
+    metrics: new MetricsApi({
+      store,
+      getNode,
+      listNodes,
+      getPod,
+      listPods: async (namespace, labelSelector, fieldSelector) =>
+        (await pods.list(namespace, { labelSelector, fieldSelector })).items as unknown as Pod[],
+      now,
+    }),
+    scraping: scraper.run(signal),
+  };
+}
+
 /** Starts the API server and resolves once it listens. */
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const now = opts.now ?? (() => new Date());
   const scheme = newBuiltinScheme();
+  if (opts.kubeletClient !== undefined) for (const info of metricsResourceInfos()) scheme.add(info);
   let lifecycle: NamespaceLifecycle | undefined;
   let quotaController: ResourceQuotaController | undefined;
   const caches = new WatchCaches(opts.storage, await opts.storage.currentResourceVersion());
@@ -574,6 +645,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const shutdown = new AbortController();
   // Every open watch listens for the shutdown: many listeners are expected, not a leak.
   setMaxListeners(0, shutdown.signal);
+  const kubelet =
+    opts.kubeletClient === undefined
+      ? undefined
+      : kubeletServing(opts.kubeletClient, registries, now, shutdown.signal);
   let port = opts.port;
   const handler = createHandler(
     {
@@ -628,12 +703,30 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       },
       now,
       shutdownSignal: shutdown.signal,
+      ...(kubelet === undefined
+        ? {}
+        : {
+            serveOther: async (info, params, req, res) =>
+              (await kubelet.connect.serve(info, params, req, res)) ||
+              (await kubelet.metrics.serve(info, params, res)),
+          }),
     },
     opts.maxRequestsInFlight,
   );
 
   let inFlight = 0;
   let idle: (() => void) | undefined;
+  const onRequest = (
+    req: Parameters<typeof handler>[0],
+    res: Parameters<typeof handler>[1],
+  ): void => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+    handler(req, res);
+  };
   const server = http2.createSecureServer(
     {
       cert: opts.tls.certPem,
@@ -644,15 +737,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       allowHTTP1: true,
       settings: { maxHeaderListSize: 1 << 20 },
     },
-    (req, res) => {
-      inFlight++;
-      res.on('close', () => {
-        inFlight--;
-        if (inFlight === 0) idle?.();
-      });
-      handler(req, res);
-    },
+    onRequest,
   );
+  // WebSocket and SPDY upgrades (exec, attach, port-forward) go through the same pipeline.
+  serveUpgrades(server, onRequest);
   // Upstream (Go) accepts 1 MiB of request headers; Node's HTTP/1 parser defaults to 16 KiB and
   // the HTTP/1 fallback of an HTTP/2 server reads this property (there is no option for it).
   (server as unknown as { maxHeaderSize: number }).maxHeaderSize = 1 << 20;
@@ -729,6 +817,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       await admission.close();
       await caches.close();
       await auditBackend?.close();
+      await kubelet?.scraping;
+      kubelet?.client.close();
     })();
     return closing;
   };

@@ -19,6 +19,8 @@ export interface RunningComponents {
 /** Where the components find the API server and the cluster CA. */
 export interface ComponentsContext {
   flags: ServerFlags;
+  /** Make this machine a node (`skiff up` without --disable-agent). */
+  agent?: boolean;
   dataDir: string;
   /** The API server's URL as seen from this process. */
   server: string;
@@ -27,6 +29,8 @@ export interface ComponentsContext {
   admin: CertificateKeyPair;
   /** Reports a problem a component survives (it retries). */
   warn(message: string): void;
+  /** Progress lines (default: warn). */
+  out?(message: string): void;
 }
 
 function errorText(err: unknown): string {
@@ -74,6 +78,28 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
       const id = await identity('scheduler', 'system:kube-scheduler');
       const { runScheduler } = await import('./scheduler-and-nodes.ts');
       await runScheduler(id, abort.signal, debug, ctx.flags.schedulerConfig);
+    });
+  }
+  if (ctx.agent === true) {
+    start('node', async () => {
+      const { runRealNode } = await import('./node-agent.ts');
+      await runRealNode({
+        dataDir: ctx.dataDir,
+        server: ctx.server,
+        ca: ctx.ca,
+        admin: ctx.admin,
+        nodeIpam: ctx.flags.disableControllerManager !== true,
+        ...(ctx.flags.nodeIp !== undefined ? { nodeIp: ctx.flags.nodeIp } : {}),
+        ...(ctx.flags.kubeletPort !== undefined ? { kubeletPort: ctx.flags.kubeletPort } : {}),
+        signal: abort.signal,
+        out: (m) => {
+          if (ctx.out !== undefined) ctx.out(m);
+          else ctx.warn(m);
+        },
+        warn: (m) => {
+          ctx.warn(m);
+        },
+      });
     });
   }
   const nodes = ctx.flags.simulatedNodes ?? 0;

@@ -41,6 +41,12 @@ export interface ServerFlags {
   disableScheduler?: boolean;
   /** Simulated nodes to run in this process (`--simulated-nodes N`; absent: none). */
   simulatedNodes?: number;
+  /** `up` only: do not make this machine a node (k3s's --disable-agent; present when set). */
+  disableAgent?: boolean;
+  /** `up` only: the node's InternalIP (default: the first non-loopback IPv4 address). */
+  nodeIp?: string;
+  /** `up` only: the kubelet's HTTPS port (default 10250; 0 picks a free one). */
+  kubeletPort?: number;
   /**
    * KubeSchedulerConfiguration file of the scheduler (kube-scheduler's --config), present
    * only when given; loaded and checked before anything starts (see scheduler-config.ts).
@@ -69,6 +75,34 @@ export function componentFlags(values: {
     ...(values.simulatedNodes === undefined
       ? {}
       : { simulatedNodes: Number(values.simulatedNodes) }),
+  };
+}
+
+/** Why `value` is not a node IP (an IPv4 or IPv6 address), or undefined when it is one. */
+export function nodeIpError(value: string): string | undefined {
+  return isIP(value) === 0 ? 'must be an IPv4 or IPv6 address.' : undefined;
+}
+
+/** Why `value` is not a kubelet port (0-65535; 0 picks a free one), or undefined. */
+export function kubeletPortError(value: string): string | undefined {
+  return /^\d{1,5}$/.test(value) && Number(value) <= 65535
+    ? undefined
+    : 'must be a port number from 0 to 65535.';
+}
+
+/** The agent flags of `up`, present only when given; undefined when a value is invalid. */
+export function agentFlags(values: {
+  disableAgent?: unknown;
+  nodeIp?: string | undefined;
+  kubeletPort?: string | undefined;
+}): Pick<ServerFlags, 'disableAgent' | 'nodeIp' | 'kubeletPort'> | undefined {
+  const { nodeIp, kubeletPort } = values;
+  if (nodeIp !== undefined && nodeIpError(nodeIp) !== undefined) return undefined;
+  if (kubeletPort !== undefined && kubeletPortError(kubeletPort) !== undefined) return undefined;
+  return {
+    ...(values.disableAgent === true ? { disableAgent: true } : {}),
+    ...(nodeIp === undefined ? {} : { nodeIp }),
+    ...(kubeletPort === undefined ? {} : { kubeletPort: Number(kubeletPort) }),
   };
 }
 
@@ -162,6 +196,9 @@ export function parseServerCommandLine(
         'disable-scheduler': { type: 'boolean' },
         'simulated-nodes': { type: 'string' },
         'scheduler-config': { type: 'string' },
+        'disable-agent': { type: 'boolean' },
+        'node-ip': { type: 'string' },
+        'kubelet-port': { type: 'string' },
         ...Object.fromEntries(
           NODE_LIFECYCLE_FLAGS.map((f) => [f.flag, { type: 'string' as const }]),
         ),
@@ -192,7 +229,13 @@ export function parseServerCommandLine(
     return undefined;
   }
   const schedulerConfig = str(values['scheduler-config']);
+  const agent = agentFlags({
+    disableAgent: values['disable-agent'],
+    nodeIp: str(values['node-ip']),
+    kubeletPort: str(values['kubelet-port']),
+  });
   if (
+    agent === undefined ||
     Object.values(rotation).some((v) => v !== undefined && intFlagError(v) !== undefined) ||
     portError(port) !== undefined ||
     bindAddressError(bindAddress) !== undefined ||
@@ -220,6 +263,7 @@ export function parseServerCommandLine(
       ...auditRotationFlags({ ...rotation, auditLogCompress: values['audit-log-compress'] }),
       ...(schedulerConfig === undefined ? {} : { schedulerConfig }),
       ...(nodeLifecycle === undefined ? {} : { nodeLifecycle }),
+      ...agent,
     },
   };
 }

@@ -7,11 +7,14 @@ import type { Command } from 'commander';
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_PORT,
+  agentFlags,
   auditRotationFlags,
   bindAddressError,
   componentFlags,
   intFlagError,
+  kubeletPortError,
   nodeCountError,
+  nodeIpError,
   portError,
   type ServerFlags,
   optional,
@@ -28,6 +31,15 @@ function parsePort(value: string): number {
   const err = portError(value);
   if (err !== undefined) throw new InvalidArgumentError(err);
   return Number(value);
+}
+
+/** A commander argParser that refuses what `why` finds wrong and keeps the text otherwise. */
+function checked(why: (value: string) => string | undefined): (value: string) => string {
+  return (value) => {
+    const err = why(value);
+    if (err !== undefined) throw new InvalidArgumentError(err);
+    return value;
+  };
 }
 
 function parseNodeCount(value: string): number {
@@ -131,6 +143,19 @@ export function addServerOptions(cmd: Command): Command {
         parseNodeCount,
       ),
     )
+    .addOption(new Option('--disable-agent', 'up: do not make this machine a node'))
+    .addOption(
+      new Option(
+        '--node-ip <ip>',
+        "up: the node's InternalIP (default: the first non-loopback IPv4 address)",
+      ).argParser(checked(nodeIpError)),
+    )
+    .addOption(
+      new Option(
+        '--kubelet-port <port>',
+        "up: the kubelet's HTTPS port (default: 10250; 0: a free one)",
+      ).argParser((v: string) => Number(checked(kubeletPortError)(v))),
+    )
     .addOption(
       new Option(
         '--scheduler-config <file>',
@@ -171,6 +196,12 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
     }),
     ...componentFlags(opts),
     ...optional({ schedulerConfig: str(opts['schedulerConfig'], 'scheduler-config') }),
+    ...(agentFlags({
+      disableAgent: opts['disableAgent'],
+      nodeIp: str(opts['nodeIp'], 'node-ip'),
+      kubeletPort:
+        typeof opts['kubeletPort'] === 'number' ? String(opts['kubeletPort']) : undefined,
+    }) ?? {}),
     ...nodeLifecycleOf(opts),
     // Commander camel-cases `--audit-log-maxsize` as `auditLogMaxsize`.
     ...auditRotationFlags({

@@ -15,7 +15,14 @@ import { DsnError, isStorageError, openStorage } from '../storage/index.ts';
 import type { Storage, StoreTransformer } from '../storage/index.ts';
 import type { ApiServerOptions, RunningApiServer } from '../apiserver/index.ts';
 import { saveCodeCacheSoon } from './code-cache.ts';
-import { DataDirError, ensurePki, prepareDataDir, resolveDataDir } from './data-dir.ts';
+import { APISERVER_KUBELET_CLIENT_USER } from '../api/user.ts';
+import {
+  DataDirError,
+  ensureClientCertificate,
+  ensurePki,
+  prepareDataDir,
+  resolveDataDir,
+} from './data-dir.ts';
 import { serverUrlFor, writeAdminKubeconfig } from './kubeconfig.ts';
 import type { ServerFlags } from './server-flags.ts';
 import type { RunningComponents } from './components.ts';
@@ -106,6 +113,17 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
   let server: { close(): Promise<void> } | undefined;
   let components: RunningComponents | undefined;
   try {
+    if (runsAgent(opts.verb, flags)) {
+      // Before anything starts: a node that cannot run containers must not half-start.
+      const problems = await agentPreflight();
+      if (problems !== undefined) {
+        io.err(`skiff ${opts.verb}: error: this machine cannot be a node:\n${problems}`);
+        io.err(
+          `Fix the above, or run \`skiff ${opts.verb} --disable-agent\` for a cluster without this machine as a node.`,
+        );
+        return 1;
+      }
+    }
     const dataDir = resolveDataDir(flags.dataDir);
     await prepareDataDir(dataDir);
     const dsn = flags.datastoreEndpoint ?? defaultDatastore(dataDir);
@@ -134,12 +152,24 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
     }
     const startApiServer = await startApiServerLoaded;
     if (stopped()) return 0;
+    // The API server's identity towards kubelets (logs, exec, port-forward, metrics).
+    const kubeletClientCert = await ensureClientCertificate(
+      dataDir,
+      pki.ca,
+      'apiserver-kubelet-client',
+      { commonName: APISERVER_KUBELET_CLIENT_USER },
+    );
     const running = await startApiServer({
       storage,
       bindAddress: flags.bindAddress,
       port: flags.port,
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
       serviceAccountKeyDir: join(dataDir, 'pki'),
+      kubeletClient: {
+        ...kubeletClientCert.pair,
+        caPem: pki.ca.certPem,
+        preferredAddressTypes: ['InternalIP', 'ExternalIP', 'Hostname'],
+      },
       // The controller-manager's namespace, serviceaccount and resourcequota controllers
       // replace the API server's own loops.
       inProcessControllers: flags.disableControllerManager === true,
@@ -179,6 +209,10 @@ export async function runServer(flags: ServerFlags, opts: RunServerOptions): Pro
     const { startComponents } = await import('./components.ts');
     components = startComponents({
       flags,
+      agent: runsAgent(opts.verb, flags),
+      out: (message) => {
+        io.out(message);
+      },
       dataDir,
       server: url,
       ca: pki.ca,
@@ -255,4 +289,16 @@ async function shutdown(
   } catch (err) {
     io.err(`skiff ${verb}: closing the datastore: ${errorMessage(err)}`);
   }
+}
+
+/** Whether this command makes the machine a node: `up` unless --disable-agent. */
+function runsAgent(verb: string, flags: ServerFlags): boolean {
+  return verb === 'up' && flags.disableAgent !== true;
+}
+
+/** The node preflight's problems (one per line, each with its fix), or undefined when fine. */
+async function agentPreflight(): Promise<string | undefined> {
+  const { preflight, probeHost } = await import('../kubelet/agent/index.ts');
+  const problems = preflight(await probeHost());
+  return problems.length === 0 ? undefined : problems.map((p) => `  - ${p.message}`).join('\n');
 }

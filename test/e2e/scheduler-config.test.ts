@@ -112,6 +112,7 @@ describe('skiff up --scheduler-config', () => {
     writeFileSync(configFile, CONFIG);
     up = spawnSkiff([
       'up',
+      '--disable-agent',
       '--data-dir',
       dataDir,
       '--bind-address',
@@ -227,6 +228,7 @@ describe('skiff up --scheduler-config', () => {
     );
     const s = spawnSkiff([
       'up',
+      '--disable-agent',
       '--data-dir',
       join(root, 'bad-data'),
       '--bind-address',
@@ -252,7 +254,14 @@ describe('skiff up --scheduler-config', () => {
     // Unknown fields are refused too.
     const unknown = join(root, 'unknown.yaml');
     writeFileSync(unknown, `${CONFIG}podMaxBackoff: 3\n`);
-    const u = spawnSkiff(['up', '--scheduler-config', unknown, '--data-dir', join(root, 'u')]);
+    const u = spawnSkiff([
+      'up',
+      '--disable-agent',
+      '--scheduler-config',
+      unknown,
+      '--data-dir',
+      join(root, 'u'),
+    ]);
     assert.equal(await u.exited, 1, u.output());
     assert.match(u.output(), /strict decoding error: unknown field "podMaxBackoff"/);
   });

@@ -175,7 +175,14 @@ describe('skiff server', { timeout: 600_000 }, () => {
   });
 
   it('reuses the CA on the next start', async () => {
-    const s = startSkiff(['up', '--data-dir', dataDir(), '--port', String(await freePort())]);
+    const s = startSkiff([
+      'up',
+      '--disable-agent',
+      '--data-dir',
+      dataDir(),
+      '--port',
+      String(await freePort()),
+    ]);
     running.push(s);
     await waitReady(s);
     assert.equal(await readFile(join(dataDir(), 'pki', 'ca.crt'), 'utf8'), firstCa);

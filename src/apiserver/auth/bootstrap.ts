@@ -11,6 +11,7 @@
  * gets the union of the rules of the ClusterRoles its selectors match.
  */
 import type { ClusterRole, ClusterRoleBinding, RoleBinding } from 'kubernetes-types/rbac/v1.js';
+import { APISERVER_KUBELET_CLIENT_USER } from '../kubelet/index.ts';
 import {
   aggregateClusterRole,
   aggregationNeedsUpdate,
@@ -179,6 +180,14 @@ function skiffClusterRoleBindings(): ClusterRoleBinding[] {
     ),
     // Remote simulated node pools join with a bootstrap token too.
     binding('skiff:simulated-node-pool-autoapprove', SIMULATED_NODE_POOL_CSR_ROLE, group),
+    // The API server's kubelet client certificate (CN kube-apiserver-kubelet-client, no
+    // groups): kubelets authorize it through SubjectAccessReviews against nodes/proxy,
+    // nodes/log, nodes/stats and nodes/metrics, which system:kubelet-api-admin grants (as k3s's
+    // kube-apiserver-kubelet-admin binding does; kubeadm puts the certificate in an admin group).
+    binding('skiff:kube-apiserver-kubelet-client', 'system:kubelet-api-admin', {
+      kind: 'User',
+      name: APISERVER_KUBELET_CLIENT_USER,
+    }),
     binding('skiff:controller:certificate-controller', 'skiff:controller:certificate-controller', {
       kind: 'ServiceAccount',
       name: 'certificate-controller',

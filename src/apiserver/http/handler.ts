@@ -149,6 +149,17 @@ export interface HandlerDeps {
   now(): Date;
   /** Aborted when the server shuts down: ends every watch. */
   shutdownSignal: AbortSignal;
+  /**
+   * Resource requests served outside the registries (the kubelet-facing connect subresources,
+   * metrics.k8s.io), called after authentication, authorization and the audit start: resolves
+   * true when it served the request, false to leave it to the registries.
+   */
+  serveOther?(
+    info: ResourceRequestInfo,
+    params: URLSearchParams,
+    req: Request,
+    res: Response,
+  ): Promise<boolean>;
 }
 
 const ANONYMOUS_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -575,6 +586,7 @@ async function handle(deps: HandlerDeps, req: Request, res: Response): Promise<v
     throw notFoundResource();
   }
   if (await handleVirtual(deps, info, user, req, res)) return;
+  if (deps.serveOther !== undefined && (await deps.serveOther(info, params, req, res))) return;
   if (
     info.group === '' &&
     info.resource === 'serviceaccounts' &&

@@ -102,3 +102,10 @@ export {
 export type { ImageDecision, PullPolicy } from './policy.ts';
 export { DEFAULT_GC_POLICY, planImageGc, validateGcPolicy } from './gc.ts';
 export type { GcImage, GcPlan, GcPolicy } from './gc.ts';
+export { IMAGE_GC_PERIOD_MS, ImageGcEventReason, ImageGcManager } from './gc-manager.ts';
+export type {
+  GcImageStore,
+  ImageGcLogger,
+  ImageGcManagerOptions,
+  ImageGcResult,
+} from './gc-manager.ts';

@@ -1,9 +1,19 @@
 /**
  * Pull policy, pull back-off and the kubelet's image messages, as upstream
  * (pkg/apis/core/v1/defaults.go, pkg/kubelet/images/image_manager.go, helpers.go and
- * client-go's flowcontrol.Backoff). Pure; time comes in as milliseconds.
+ * client-go's flowcontrol.Backoff, which lives in lifecycle/backoff.ts). Pure; time comes in as
+ * milliseconds.
  */
+import {
+  BACKOFF_INITIAL_MS,
+  BACKOFF_MAX_MS,
+  Backoff,
+  formatGoDuration,
+} from '../lifecycle/index.ts';
 import { parseImageName, ReferenceError } from './reference.ts';
+
+// One Go duration formatter for the kubelet (lifecycle's), re-exported for this module's callers.
+export { formatGoDuration };
 
 /** `imagePullPolicy` values. */
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
@@ -44,27 +54,6 @@ export function shouldPullImage(policy: PullPolicy, present: boolean): boolean {
   if (policy === 'Never') return false;
   if (policy === 'Always') return true;
   return !present;
-}
-
-/** Go's `time.Duration.String()` of a whole number of milliseconds (`1.5s`, `250ms`, `2m3s`). */
-export function formatGoDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const neg = ms < 0;
-  let v = Math.abs(Math.trunc(ms));
-  let out: string;
-  if (v < 1000) {
-    out = `${v}ms`;
-  } else {
-    const h = Math.floor(v / 3_600_000);
-    v -= h * 3_600_000;
-    const m = Math.floor(v / 60_000);
-    v -= m * 60_000;
-    const s = Math.floor(v / 1000);
-    const frac = v % 1000;
-    const secs = frac === 0 ? `${s}` : `${s}.${String(frac).padStart(3, '0').replace(/0+$/, '')}`;
-    out = h > 0 ? `${h}h${m}m${secs}s` : m > 0 ? `${m}m${secs}s` : `${secs}s`;
-  }
-  return neg ? `-${out}` : out;
 }
 
 /** The kubelet's image messages, verbatim. */
@@ -180,57 +169,17 @@ export function pullFailure(
 }
 
 /** The kubelet's image pull back-off: 10 s initial, doubling to 300 s (MaxContainerBackOff). */
-export const IMAGE_BACKOFF_INITIAL_MS = 10_000;
-export const IMAGE_BACKOFF_MAX_MS = 300_000;
+export const IMAGE_BACKOFF_INITIAL_MS = BACKOFF_INITIAL_MS;
+export const IMAGE_BACKOFF_MAX_MS = BACKOFF_MAX_MS;
 
 /**
- * client-go's flowcontrol.Backoff for keys `<podUID>_<image>`: `next` after each failure,
- * `isInBackOffSinceUpdate` before a pull. An entry idle for twice the maximum starts over.
+ * The image manager's back-off: lifecycle's flowcontrol {@link Backoff} (the one implementation)
+ * keyed `<podUID>_<image>`. Use `next(key, now)` after a failed pull, `isInBackOffSinceUpdate(key,
+ * now)` before one, `reset(key)` after a success and `gc(now)` now and then.
  */
-export class PullBackOff {
-  private readonly entries = new Map<string, { backoffMs: number; lastUpdate: number }>();
-  constructor(
-    private readonly initialMs = IMAGE_BACKOFF_INITIAL_MS,
-    private readonly maxMs = IMAGE_BACKOFF_MAX_MS,
-  ) {}
-
+export class PullBackOff extends Backoff {
   /** The key upstream uses. */
   static key(podUid: string, image: string): string {
     return `${podUid}_${image}`;
-  }
-
-  /** Records a failure at `now`, growing the back-off. */
-  next(key: string, now: number): void {
-    const e = this.entries.get(key);
-    if (e === undefined || now - e.lastUpdate > 2 * this.maxMs) {
-      this.entries.set(key, { backoffMs: this.initialMs, lastUpdate: now });
-      return;
-    }
-    e.backoffMs = Math.min(e.backoffMs * 2, this.maxMs);
-    e.lastUpdate = now;
-  }
-
-  /** Whether `now` is still inside the back-off that followed the last failure. */
-  isInBackOffSinceUpdate(key: string, now: number): boolean {
-    const e = this.entries.get(key);
-    if (e === undefined) return false;
-    if (now - e.lastUpdate > 2 * this.maxMs) return false;
-    return now - e.lastUpdate < e.backoffMs;
-  }
-
-  /** The current back-off of a key in ms (0 when none). */
-  get(key: string): number {
-    return this.entries.get(key)?.backoffMs ?? 0;
-  }
-
-  /** Forgets a key (after a successful pull). */
-  reset(key: string): void {
-    this.entries.delete(key);
-  }
-
-  /** Drops entries idle for more than twice the maximum (upstream GC). */
-  gc(now: number): void {
-    for (const [k, e] of this.entries)
-      if (now - e.lastUpdate > 2 * this.maxMs) this.entries.delete(k);
   }
 }

@@ -18,8 +18,14 @@ export const BACKOFF_MAX_MS = 300_000;
 /** The waiting reason of a container in back-off (kubecontainer.ErrCrashLoopBackOff). */
 export const CRASH_LOOP_BACK_OFF = 'CrashLoopBackOff';
 
-/** flowcontrol.Backoff without jitter, as the kubelet configures it. */
-export class ContainerBackOff {
+/**
+ * client-go's flowcontrol.Backoff without jitter, as the kubelet configures it: the one
+ * implementation behind the container restart back-off (CrashLoopBackOff, {@link doBackOff}) and
+ * the image pull back-off (images' PullBackOff, keyed `<podUID>_<image>`). Per key: the delay
+ * starts at `initialMs` and doubles up to `maxMs` at each {@link next}; a key idle for more
+ * than twice the maximum starts over. Not thread-safe; times are ms arguments.
+ */
+export class Backoff {
   private readonly entries = new Map<string, { backoffMs: number; lastUpdate: number }>();
 
   constructor(
@@ -28,10 +34,11 @@ export class ContainerBackOff {
   ) {}
 
   /**
-   * Backoff.Next: records a restart at `eventTime`; the delay starts at the initial value for a
-   * new or expired entry, else doubles up to the max. `now` is the update time.
+   * Backoff.Next: records a failure at `eventTime`; the delay starts at the initial value for a
+   * new or expired entry, else doubles up to the max. `now` is the update time (default
+   * `eventTime`, as the image manager calls it with Clock.Now()).
    */
-  next(key: string, eventTime: number, now: number): void {
+  next(key: string, eventTime: number, now: number = eventTime): void {
     const e = this.entries.get(key);
     if (e === undefined || this.hasExpired(eventTime, e.lastUpdate)) {
       this.entries.set(key, { backoffMs: this.initialMs, lastUpdate: now });
@@ -39,6 +46,17 @@ export class ContainerBackOff {
     }
     e.backoffMs = Math.min(e.backoffMs * 2, this.maxMs);
     e.lastUpdate = now;
+  }
+
+  /**
+   * Backoff.IsInBackOffSinceUpdate: whether `eventTime` is still within the delay counted from
+   * the key's last update (the image manager asks with now).
+   */
+  isInBackOffSinceUpdate(key: string, eventTime: number): boolean {
+    const e = this.entries.get(key);
+    if (e === undefined) return false;
+    if (this.hasExpired(eventTime, e.lastUpdate)) return false;
+    return eventTime - e.lastUpdate < e.backoffMs;
   }
 
   /** Backoff.IsInBackOffSince: whether `now - eventTime` is still shorter than the delay. */
@@ -71,6 +89,9 @@ export class ContainerBackOff {
   }
 }
 
+/** The container restart back-off: the same {@link Backoff} (name kept for callers). */
+export { Backoff as ContainerBackOff };
+
 /** getStableKey: pod name, namespace, uid, container name and spec hash. */
 export function backOffKey(pod: Pod, container: Container): string {
   const m = pod.metadata ?? {};
@@ -100,7 +121,7 @@ export type BackOffDecision =
  * otherwise the back-off grows (Next) and the start may go ahead. Mutates `backOff`.
  */
 export function doBackOff(
-  backOff: ContainerBackOff,
+  backOff: Backoff,
   pod: Pod,
   container: Container,
   status: RuntimePodStatus,

@@ -8,8 +8,8 @@
  * - status: {@link buildPodStatus} (phase, conditions, container statuses, startTime, qosClass),
  *   {@link getPhase}, {@link activeDeadlineExceeded};
  * - termination: {@link planContainerStop}, {@link terminationOrder}, hooks (hooks.ts adapter);
- * - logs: the CRI log format parser and `kubectl logs` semantics (logs.ts) and the file
- *   follower (log-reader.ts adapter).
+ * - logs: `kubectl logs` semantics (logs.ts; the CRI line parser is the runtime's cri-log.ts)
+ *   and the file follower (log-reader.ts adapter), which follows rotated files.
  * Everything except probe-executors.ts, hooks.ts and log-reader.ts is pure.
  */
 export {
@@ -76,6 +76,7 @@ export {
   BACKOFF_INITIAL_MS,
   BACKOFF_MAX_MS,
   CRASH_LOOP_BACK_OFF,
+  Backoff,
   ContainerBackOff,
   backOffKey,
   doBackOff,
@@ -126,18 +127,15 @@ export type { ContainerStopInput, ContainerStopPlan, PostStartFailure } from './
 export { LIFECYCLE_USER_AGENT, runLifecycleHook } from './hooks.ts';
 export type { HookContext, HookResult } from './hooks.ts';
 export {
-  CriLogParseError,
   LogReadState,
   LogWriter,
   containerLogPath,
   findTailLineStart,
   formatCriLogLine,
   logOptions,
-  parseCriLogLine,
-  parseLogTimestamp,
   readLogBuffer,
 } from './logs.ts';
-export type { CriLogMessage, LogOptions, LogSink, LogStream, PodLogOptions } from './logs.ts';
+export type { LogOptions, LogSink, PodLogOptions } from './logs.ts';
 export { LogReadError, findTailLineStartInFile, readLogFile } from './log-reader.ts';
 export type { FollowOptions } from './log-reader.ts';
 export { ProbeLoop } from './probe-loop.ts';

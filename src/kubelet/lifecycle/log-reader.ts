@@ -184,7 +184,12 @@ class ChangeWaiter {
       if (cur.size > pos) return 'grown';
       try {
         const onDisk = await fsp.stat(this.file);
-        if (onDisk.ino !== ino) return 'recreated';
+        if (onDisk.ino !== ino) {
+          // The writer may have appended to the old file between our size check and its
+          // rename: drain it before switching, so no line is lost across a rotation.
+          if ((await fh.stat()).size > pos) return 'grown';
+          return 'recreated';
+        }
       } catch {
         // Rotated away and not yet recreated: keep waiting.
       }

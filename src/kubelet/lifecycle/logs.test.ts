@@ -1,13 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CriLogParseError,
-  LogWriter,
-  findTailLineStart,
-  logOptions,
-  parseCriLogLine,
-  readLogBuffer,
-} from './logs.ts';
+import { CriLogParseError, parseCriLogLine, rfc3339NanoFixed } from '../runtime/index.ts';
+import { LogWriter, findTailLineStart, logOptions, readLogBuffer } from './logs.ts';
 import type { LogOptions, LogSink } from './logs.ts';
 
 // Cases after upstream's pkg/kubelet/kuberuntime/logs/logs_test.go and pkg/util/tail/tail_test.go.
@@ -30,7 +24,7 @@ describe('parseCriLogLine (TestParseCRILog)', () => {
     const full = parseCriLogLine(enc('2016-10-20T18:39:20.57606443Z stderr F cri log content 1\n'));
     assert.equal(full.stream, 'stderr');
     assert.equal(Buffer.from(full.log).toString(), 'cri log content 1\n');
-    assert.equal(full.timestamp, '2016-10-20T18:39:20.576064430Z');
+    assert.equal(rfc3339NanoFixed(full.timeText), '2016-10-20T18:39:20.576064430Z');
     const partial = parseCriLogLine(
       enc('2016-10-20T18:39:20.57606443Z stdout P cri log content 2\n'),
     );

@@ -1,84 +1,22 @@
 /**
  * Reading CRI container log files for `kubectl logs`, as upstream's
  * pkg/kubelet/kuberuntime/logs/logs.go and pkg/util/tail: the line format
- * `<RFC3339Nano> <stdout|stderr> <P|F> <content>` (P = partial line, F = full line), the
+ * `<RFC3339Nano> <stdout|stderr> <P|F> <content>` (P = partial line, F = full line) is parsed
+ * by the runtime's cri-log.ts (one parser for writer and reader); here are the
  * options (follow, sinceSeconds/sinceTime, tailLines, limitBytes, timestamps), the writer that
  * joins partial lines, prefixes timestamps only at line starts and stops at the byte limit, and
  * the tail search. Pure: bytes in, bytes out; log-reader.ts adds files and following.
  */
-
-/** A log stream. */
-export type LogStream = 'stdout' | 'stderr';
-
-/** One parsed log line (logMessage). */
-export interface CriLogMessage {
-  /** The timestamp as milliseconds since the epoch (with sub-millisecond fraction). */
-  readonly time: number;
-  /** The timestamp re-formatted with 9 fractional digits (`timeFormatOut`). */
-  readonly timestamp: string;
-  readonly stream: LogStream;
-  /** The content: with its trailing newline for a full line, without for a partial one. */
-  readonly log: Uint8Array;
-}
-
-/** A line that does not follow the CRI format; the message is upstream's. */
-export class CriLogParseError extends Error {
-  override name = 'CriLogParseError';
-}
-
-const TIME_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-
-/** Parses an RFC 3339 timestamp with up to 9 fractional digits. */
-export function parseLogTimestamp(text: string): { time: number; timestamp: string } | undefined {
-  const m = TIME_RE.exec(text);
-  if (m === null) return undefined;
-  const base = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(base)) return undefined;
-  const frac = (m[2] ?? '').padEnd(9, '0');
-  return {
-    time: base + Number(frac) / 1e6,
-    timestamp: `${m[1]}.${frac}${m[3]}`,
-  };
-}
+import {
+  formatCriLogLine as formatCriRecord,
+  parseCriLogLine,
+  rfc3339NanoFixed,
+} from '../runtime/index.ts';
+import type { CriLogEntry, LogStream } from '../runtime/index.ts';
 
 /**
- * parseCRILog: one line (with or without its trailing newline) into a message.
- * @throws CriLogParseError (`timestamp is not found`, `unexpected stream type "x"`, ...).
- */
-export function parseCriLogLine(line: Uint8Array): CriLogMessage {
-  let idx = line.indexOf(SPACE);
-  if (idx < 0) throw new CriLogParseError('timestamp is not found');
-  const tsText = Buffer.from(line.subarray(0, idx)).toString('latin1');
-  const ts = parseLogTimestamp(tsText);
-  if (ts === undefined) {
-    throw new CriLogParseError(
-      `unexpected timestamp format "2006-01-02T15:04:05.999999999Z07:00": parsing time ${JSON.stringify(tsText)}`,
-    );
-  }
-  let rest = line.subarray(idx + 1);
-  idx = rest.indexOf(SPACE);
-  if (idx < 0) throw new CriLogParseError('stream type is not found');
-  const stream = Buffer.from(rest.subarray(0, idx)).toString('latin1');
-  if (stream !== 'stdout' && stream !== 'stderr') {
-    throw new CriLogParseError(`unexpected stream type ${JSON.stringify(stream)}`);
-  }
-  rest = rest.subarray(idx + 1);
-  idx = rest.indexOf(SPACE);
-  if (idx < 0) throw new CriLogParseError('log tag is not found');
-  // Tags are `:`-separated for forward compatibility; the first says partial or full.
-  const tags = Buffer.from(rest.subarray(0, idx)).toString('latin1').split(':');
-  const partial = tags[0] === 'P';
-  if (partial && rest.length > 0 && rest[rest.length - 1] === NEWLINE) {
-    rest = rest.subarray(0, rest.length - 1);
-  }
-  return { time: ts.time, timestamp: ts.timestamp, stream, log: rest.subarray(idx + 1) };
-}
-
-/**
- * Formats one CRI log line (what a runtime's log writer appends): `<ts> <stream> <P|F> <content>\n`.
- * For tests and fakes; the kubelet's writer lives with the runtime.
+ * A CRI log line as text (tests and fakes): `<ts> <stream> <P|F> <content>\n`. `time` is an
+ * RFC 3339 string written verbatim or a Date; the bytes come from the runtime's formatter.
  */
 export function formatCriLogLine(
   time: Date | string,
@@ -86,8 +24,14 @@ export function formatCriLogLine(
   partial: boolean,
   content: string,
 ): string {
-  const ts = typeof time === 'string' ? time : time.toISOString().replace(/Z$/, '000000Z');
-  return `${ts} ${stream} ${partial ? 'P' : 'F'} ${content}\n`;
+  return formatCriRecord(time, stream, partial, content).toString();
+}
+
+const NEWLINE = 0x0a;
+
+/** A record's time in ms since the epoch (with the sub-millisecond fraction). */
+function entryTimeMs(entry: CriLogEntry): number {
+  return Number(entry.timestamp) / 1e6;
 }
 
 /** The query options of `GET pods/<name>/log` that reading uses (core/v1 PodLogOptions). */
@@ -155,12 +99,12 @@ export class LogWriter {
     this.remain = opts.bytes >= 0 ? opts.bytes : Number.POSITIVE_INFINITY;
   }
 
-  /** Writes one message; `addPrefix` is whether it starts a new line. */
-  write(msg: CriLogMessage, addPrefix: boolean): 'ok' | 'limit' {
-    if (msg.time < this.opts.since) return 'ok';
+  /** Writes one parsed record; `addPrefix` is whether it starts a new line. */
+  write(msg: CriLogEntry, addPrefix: boolean): 'ok' | 'limit' {
+    if (entryTimeMs(msg) < this.opts.since) return 'ok';
     let line: Uint8Array = msg.log;
     if (this.opts.timestamps && addPrefix) {
-      line = Buffer.concat([Buffer.from(`${msg.timestamp} `, 'latin1'), line]);
+      line = Buffer.concat([Buffer.from(`${rfc3339NanoFixed(msg.timeText)} `, 'latin1'), line]);
     }
     if (line.length > this.remain) line = line.subarray(0, this.remain);
     const chunk = Uint8Array.from(line);
@@ -232,7 +176,7 @@ export class LogReadState {
   /** Handles one line (including its newline when complete). */
   line(raw: Uint8Array): void {
     if (this.done) return;
-    let msg: CriLogMessage;
+    let msg: CriLogEntry;
     try {
       msg = parseCriLogLine(raw);
     } catch {

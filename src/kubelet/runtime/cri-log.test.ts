@@ -9,6 +9,7 @@ import {
   formatRfc3339Nano,
   parseCriLogLine,
   parseRfc3339Nano,
+  rfc3339NanoFixed,
 } from './cri-log.ts';
 
 const TS = '2016-10-20T18:39:20.57606443Z';
@@ -114,5 +115,32 @@ describe('CriLogSplitter (containerd redirectLogs)', () => {
     );
     s.push(Buffer.from('x\n'));
     assert.equal(out[0]?.toString(), `${TS} stderr F x\n`);
+  });
+});
+
+describe('the reader view of a record (logMessage.log, timeFormatOut)', () => {
+  it('keeps the newline of a full line, drops it on a partial one, none at EOF', () => {
+    const full = parseCriLogLine(`${TS} stdout F a b\n`);
+    assert.equal(full.log.toString(), 'a b\n');
+    assert.equal(full.content.toString(), 'a b');
+    assert.equal(full.timeText, TS);
+    assert.equal(parseCriLogLine(`${TS} stdout P part\n`).log.toString(), 'part');
+    assert.equal(parseCriLogLine(`${TS} stdout F last`).log.toString(), 'last');
+    assert.equal(parseCriLogLine(`${TS} stdout F \n`).log.toString(), '\n');
+  });
+  it('rfc3339NanoFixed pads the fraction and keeps the zone', () => {
+    assert.equal(rfc3339NanoFixed(TS), '2016-10-20T18:39:20.576064430Z');
+    assert.equal(
+      rfc3339NanoFixed('2016-10-20T20:39:20+02:00'),
+      '2016-10-20T20:39:20.000000000+02:00',
+    );
+    assert.equal(rfc3339NanoFixed('garbage'), 'garbage');
+  });
+  it('formatCriLogLine takes nanoseconds, a Date or verbatim text', () => {
+    assert.equal(
+      formatCriLogLine(new Date(Date.UTC(2024, 0, 1)), 'stdout', false, 'x').toString(),
+      '2024-01-01T00:00:00Z stdout F x\n',
+    );
+    assert.equal(formatCriLogLine('T', 'stderr', true, 'y').toString(), 'T stderr P y\n');
   });
 });

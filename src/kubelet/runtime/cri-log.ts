@@ -48,15 +48,23 @@ export function parseRfc3339Nano(s: string): bigint | undefined {
   return ns;
 }
 
-/** One CRI log record. */
+/** One CRI log record (upstream logMessage, plus the raw pieces). */
 export interface CriLogEntry {
   /** Epoch nanoseconds. */
   timestamp: bigint;
+  /** The timestamp as written in the record (any RFC 3339 form, zone kept). */
+  timeText: string;
   stream: LogStream;
   /** True for a `P` piece (more of the same line follows). */
   partial: boolean;
   /** The content without the record's trailing newline. */
   content: Buffer;
+  /**
+   * upstream's logMessage.log, what `kubectl logs` writes: the content with the trailing newline
+   * kept on a full (`F`) record that had one, without it on a partial record. Shares memory with
+   * {@link content}.
+   */
+  log: Buffer;
 }
 
 /** A malformed CRI log line (messages as upstream's parseCRILog). */
@@ -64,45 +72,70 @@ export class CriLogParseError extends Error {
   override readonly name = 'CriLogParseError';
 }
 
-/** Formats one record, newline included. */
+/**
+ * Formats one record, newline included. `time` is epoch nanoseconds, a Date, or an RFC 3339
+ * string written verbatim (tests and fakes).
+ */
 export function formatCriLogLine(
-  epochNanos: bigint,
+  time: bigint | Date | string,
   stream: LogStream,
   partial: boolean,
   content: Uint8Array | string,
 ): Buffer {
-  const head = `${formatRfc3339Nano(epochNanos)} ${stream} ${partial ? 'P' : 'F'} `;
+  const ts =
+    typeof time === 'string'
+      ? time
+      : formatRfc3339Nano(typeof time === 'bigint' ? time : BigInt(time.getTime()) * 1_000_000n);
+  const head = `${ts} ${stream} ${partial ? 'P' : 'F'} `;
   return Buffer.concat([Buffer.from(head), Buffer.from(content), Buffer.from('\n')]);
+}
+
+/**
+ * upstream's timeFormatOut (RFC3339NanoFixed) of a record's timestamp text: the fraction padded
+ * to 9 digits, the zone kept as written (`2016-10-20T18:39:20.57606443Z` →
+ * `2016-10-20T18:39:20.576064430Z`). Text that is not RFC 3339 is returned unchanged.
+ */
+export function rfc3339NanoFixed(text: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  if (m === null) return text;
+  return `${m[1] ?? ''}.${(m[2] ?? '').padEnd(9, '0')}${m[3] ?? ''}`;
 }
 
 /**
  * Parses one record (upstream parseCRILog): timestamp, stream (stdout/stderr), tag (the part
  * before any `:` is `F` or `P`; other tags are read as full for forward compatibility), content.
- * A trailing newline is dropped.
+ * The line may or may not end with its newline (the last line of a file may lack it).
+ * @throws CriLogParseError with upstream's messages.
  */
 export function parseCriLogLine(line: Uint8Array | string): CriLogEntry {
-  let buf = Buffer.from(line);
-  if (buf.length > 0 && buf[buf.length - 1] === 0x0a) buf = buf.subarray(0, buf.length - 1);
+  let buf =
+    typeof line === 'string'
+      ? Buffer.from(line)
+      : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
   let idx = buf.indexOf(0x20);
   if (idx < 0) throw new CriLogParseError('timestamp is not found');
-  const tsText = buf.subarray(0, idx).toString();
-  const timestamp = parseRfc3339Nano(tsText);
+  const timeText = buf.subarray(0, idx).toString('latin1');
+  const timestamp = parseRfc3339Nano(timeText);
   if (timestamp === undefined) {
     throw new CriLogParseError(
-      `unexpected timestamp format "2006-01-02T15:04:05.999999999Z07:00": ${JSON.stringify(tsText)}`,
+      `unexpected timestamp format "2006-01-02T15:04:05.999999999Z07:00": parsing time ${JSON.stringify(timeText)}`,
     );
   }
   buf = buf.subarray(idx + 1);
   idx = buf.indexOf(0x20);
   if (idx < 0) throw new CriLogParseError('stream type is not found');
-  const stream = buf.subarray(0, idx).toString();
+  const stream = buf.subarray(0, idx).toString('latin1');
   if (stream !== 'stdout' && stream !== 'stderr')
     throw new CriLogParseError(`unexpected stream type ${JSON.stringify(stream)}`);
   buf = buf.subarray(idx + 1);
   idx = buf.indexOf(0x20);
   if (idx < 0) throw new CriLogParseError('log tag is not found');
-  const tag = buf.subarray(0, idx).toString().split(':')[0];
-  return { timestamp, stream, partial: tag === 'P', content: Buffer.from(buf.subarray(idx + 1)) };
+  const partial = buf.subarray(0, idx).toString('latin1').split(':')[0] === 'P';
+  // One copy: the caller may keep the entry while the line's buffer is reused.
+  const raw = Buffer.from(buf.subarray(idx + 1));
+  const newline = raw.length > 0 && raw[raw.length - 1] === 0x0a;
+  const content = newline ? raw.subarray(0, raw.length - 1) : raw;
+  return { timestamp, timeText, stream, partial, content, log: partial ? content : raw };
 }
 
 /**

@@ -83,8 +83,19 @@ export {
   formatRfc3339Nano,
   parseCriLogLine,
   parseRfc3339Nano,
+  rfc3339NanoFixed,
 } from './cri-log.ts';
 export type { CriLogEntry, LogStream } from './cri-log.ts';
+export {
+  DEFAULT_CONTAINER_LOG_MAX_FILES,
+  DEFAULT_CONTAINER_LOG_MAX_SIZE,
+  DEFAULT_LOG_ROTATION_POLICY,
+  RotatingLogWriter,
+  compressLog,
+  planLogRotation,
+  rotatedLogName,
+} from './log-rotation.ts';
+export type { LogRotationPolicy, RotatingLogWriterOptions } from './log-rotation.ts';
 export {
   ContainerNotFoundError,
   ContainerStateError,
@@ -93,6 +104,7 @@ export {
   signalNumber,
 } from './runtime.ts';
 export type {
+  AttachRequest,
   ContainerRuntime,
   ContainerState,
   ContainerStatus,
@@ -100,6 +112,7 @@ export type {
   ExecRequest,
   ExecResult,
   RuntimeEvent,
+  TerminalSize,
 } from './runtime.ts';
 export { KmsgOomLog, parseOomKillRecord } from './kmsg.ts';
 export { RuncError, RuncRuntime } from './runc.ts';

@@ -32,7 +32,7 @@ import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CriLogSplitter } from './cri-log.ts';
 import { KmsgOomLog } from './kmsg.ts';
@@ -44,12 +44,14 @@ import {
   signalNumber,
 } from './runtime.ts';
 import type {
+  AttachRequest,
   ContainerRuntime,
   ContainerState,
   ContainerStatus,
   CreateContainerRequest,
   ExecRequest,
   ExecResult,
+  TerminalSize,
   RuntimeEvent,
 } from './runtime.ts';
 
@@ -89,6 +91,8 @@ interface Meta {
   oomKilled: boolean;
   pid?: number;
   terminal?: boolean;
+  /** The main process keeps a stdin pipe (the container's `stdin: true`). */
+  stdin?: boolean;
   cgroupsPath?: string;
 }
 
@@ -104,6 +108,8 @@ interface Rec {
   exited?: Promise<Exit>;
   /** OOM kills the kernel log showed for the cgroup when the container started. */
   oomBase?: number;
+  /** Attached sessions receiving the main process's output (kubectl attach). */
+  attached?: Set<(stream: LogStream, chunk: Buffer) => void>;
 }
 
 interface RuncState {
@@ -264,6 +270,7 @@ export class RuncRuntime implements ContainerRuntime {
       createdAt: this.#now().toISOString(),
       oomKilled: false,
       terminal: req.spec.process.terminal === true,
+      ...(req.stdin === true ? { stdin: true } : {}),
       ...(req.spec.linux.cgroupsPath !== undefined
         ? { cgroupsPath: req.spec.linux.cgroupsPath }
         : {}),
@@ -320,7 +327,11 @@ export class RuncRuntime implements ContainerRuntime {
     // A terminal's stdin stays an open pipe (see exec): script types EOF into it otherwise.
     const child = spawn(cmd, argv, {
       detached: true,
-      stdio: [rec.meta.terminal === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      stdio: [
+        rec.meta.terminal === true || rec.meta.stdin === true ? 'pipe' : 'ignore',
+        'pipe',
+        'pipe',
+      ],
     });
     child.stdin?.on('error', () => undefined);
     rec.child = child;
@@ -433,6 +444,7 @@ export class RuncRuntime implements ContainerRuntime {
         const splitter = new CriLogSplitter(stream, write, this.#logClock, this.opts.maxLogLine);
         src.on('data', (chunk: Buffer) => {
           splitter.push(chunk);
+          for (const l of rec.attached ?? []) l(stream, chunk);
         });
         src.once('error', () => {
           resolve();
@@ -665,6 +677,9 @@ export class RuncRuntime implements ContainerRuntime {
     });
     child.stdin?.on('error', () => undefined);
     if (req.stdin !== undefined && child.stdin !== null) req.stdin.pipe(child.stdin);
+    if (req.tty === true && req.resize !== undefined && child.pid !== undefined) {
+      void applyResizes(child.pid, req.resize);
+    }
     child.stdout?.on('data', (b: Buffer) => req.stdout?.write(b));
     child.stderr?.on('data', (b: Buffer) => req.stderr?.write(b));
     const onAbort = (): void => {
@@ -690,6 +705,49 @@ export class RuncRuntime implements ContainerRuntime {
       req.signal?.removeEventListener('abort', onAbort);
       child.stdin?.destroy();
       await rm(pidFile, { force: true });
+    }
+  }
+
+  async attach(id: string, req: AttachRequest): Promise<void> {
+    const rec = this.#records.get(id);
+    const child = rec?.child;
+    if (rec === undefined || child === undefined || rec.exited === undefined) {
+      if ((await this.state(id)) === undefined) throw new ContainerNotFoundError(id);
+      // Only containers this runtime process started have their stdio here.
+      throw new ContainerStateError(`container ${id} is not running`);
+    }
+    const listener = (stream: LogStream, chunk: Buffer): void => {
+      // A terminal has one stream; upstream sends it all to stdout.
+      const out = stream === 'stderr' && rec.meta.terminal !== true ? req.stderr : req.stdout;
+      out?.write(chunk);
+    };
+    rec.attached ??= new Set();
+    rec.attached.add(listener);
+    const stdin = req.stdin;
+    const toChild = (b: Buffer): void => {
+      child.stdin?.write(b);
+    };
+    if (stdin !== undefined && child.stdin !== null) stdin.on('data', toChild);
+    if (rec.meta.terminal === true && req.resize !== undefined && child.pid !== undefined) {
+      void applyResizes(child.pid, req.resize);
+    }
+    try {
+      await new Promise<void>((resolve) => {
+        void rec.exited?.then(() => {
+          resolve();
+        });
+        if (req.signal?.aborted === true) resolve();
+        req.signal?.addEventListener(
+          'abort',
+          () => {
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    } finally {
+      rec.attached.delete(listener);
+      stdin?.off('data', toChild);
     }
   }
 
@@ -754,6 +812,52 @@ async function runcFailure(logFile: string): Promise<string | undefined> {
     }
   } catch {
     // no log
+  }
+  return undefined;
+}
+
+/**
+ * Applies terminal sizes to a session run under `script`: the pty is the stdin of script's
+ * child (the shell running runc); setting its window size (`stty -F`) signals SIGWINCH to the
+ * foreground runc, whose handler copies the size to the container's console (runc
+ * signals.go: `case unix.SIGWINCH: tty.resize()`). Sizes that come before the pty exists wait
+ * for it (up to 5 s); failures are ignored as upstream ignores resize errors.
+ */
+async function applyResizes(scriptPid: number, sizes: AsyncIterable<TerminalSize>): Promise<void> {
+  let pty: string | undefined;
+  try {
+    for await (const size of sizes) {
+      pty ??= await findPty(scriptPid);
+      if (pty === undefined) continue;
+      const rows = String(Math.max(1, Math.floor(size.height)));
+      const cols = String(Math.max(1, Math.floor(size.width)));
+      await new Promise<void>((resolve) => {
+        execFile('stty', ['-F', pty ?? '', 'rows', rows, 'cols', cols], () => {
+          resolve();
+        });
+      });
+    }
+  } catch {
+    // the session ended
+  }
+}
+
+/** The pty slave of script's child process (its fd 0), polling briefly until it exists. */
+async function findPty(scriptPid: number): Promise<string | undefined> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      const children = (await readFile(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8'))
+        .trim()
+        .split(/\s+/)
+        .filter((c) => c !== '');
+      for (const c of children) {
+        const target = await readlink(`/proc/${c}/fd/0`).catch(() => '');
+        if (target.startsWith('/dev/pts/')) return target;
+      }
+    } catch {
+      return undefined;
+    }
+    await sleep(100);
   }
   return undefined;
 }

@@ -26,6 +26,17 @@ export interface CreateContainerRequest {
   logPath?: string;
   /** Labels kept with the container and returned by state/list (e.g. pod uid, container name). */
   labels?: Readonly<Record<string, string>>;
+  /**
+   * Keep the main process's stdin open as a pipe (the container's `stdin: true`), so
+   * {@link ContainerRuntime.attach} can write to it. Terminal containers always have one.
+   */
+  stdin?: boolean;
+}
+
+/** A terminal size in character cells (remotecommand.TerminalSize). */
+export interface TerminalSize {
+  readonly width: number;
+  readonly height: number;
 }
 
 /** A container as the runtime sees it. Plain data; the caller owns the returned object. */
@@ -70,6 +81,24 @@ export interface ExecRequest {
   stdout?: Writable;
   stderr?: Writable;
   /** Aborting kills the exec'd process (SIGKILL) and rejects with the abort reason. */
+  signal?: AbortSignal;
+  /**
+   * Terminal sizes to apply (with `tty`), in order, as `kubectl exec -it` sends them; the
+   * first one usually arrives before the process started. Iteration ends with the session.
+   */
+  resize?: AsyncIterable<TerminalSize>;
+}
+
+/** Attaching to a running container's main process (`kubectl attach`). */
+export interface AttachRequest {
+  /** Written to the process's stdin (needs `stdin` at create, or a terminal). Not ended. */
+  stdin?: Readable;
+  /** The process's output from now on (with a terminal, everything arrives on stdout). */
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Terminal sizes for a terminal container. */
+  resize?: AsyncIterable<TerminalSize>;
+  /** Detaches (resolves) when aborted. */
   signal?: AbortSignal;
 }
 
@@ -123,6 +152,12 @@ export interface ContainerRuntime {
   deleteContainer(id: string): Promise<void>;
   /** Runs a process in the running container and resolves with its exit code. */
   exec(id: string, req: ExecRequest): Promise<ExecResult>;
+  /**
+   * Streams the running container's output to the request (and its stdin from it) until the
+   * container exits or `req.signal` aborts; output written before the call is in the log.
+   * Optional: runtimes without it cannot serve `kubectl attach`.
+   */
+  attach?(id: string, req: AttachRequest): Promise<void>;
   /** Subscribes to events; returns the unsubscribe function. Listeners must not throw. */
   subscribe(listener: (event: RuntimeEvent) => void): () => void;
   /** Releases the runtime's own resources (watchers); containers keep running. */

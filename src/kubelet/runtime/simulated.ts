@@ -22,6 +22,7 @@ import type {
   ExecRequest,
   ExecResult,
   RuntimeEvent,
+  AttachRequest,
 } from './runtime.ts';
 
 /** How a simulated container behaves. */
@@ -45,6 +46,8 @@ export interface SimulatedRuntimeOptions {
   program?: (req: CreateContainerRequest) => SimulatedProgram;
   /** Handles exec; default exits 0 without output. */
   exec?: (id: string, req: ExecRequest) => ExecResult | Promise<ExecResult>;
+  /** Handles attach (e.g. writes output); afterwards attach waits for exit or detach. */
+  attach?: (id: string, req: AttachRequest) => void | Promise<void>;
   now?: () => Date;
   /** Fails `startContainer` with this message for the ids it returns a string for. */
   startError?: (id: string) => string | undefined;
@@ -245,6 +248,24 @@ export class SimulatedRuntime implements ContainerRuntime {
     if (req.args.length === 0) throw new Error('exec needs a command');
     req.signal?.throwIfAborted();
     return this.opts.exec !== undefined ? await this.opts.exec(id, req) : { exitCode: 0 };
+  }
+
+  async attach(id: string, req: AttachRequest): Promise<void> {
+    const r = this.#get(id);
+    if (r.state.status !== 'running')
+      throw new ContainerStateError(`container ${id} is not running`);
+    await this.opts.attach?.(id, req);
+    const ac = new AbortController();
+    const onAbort = (): void => {
+      ac.abort();
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    if (req.signal?.aborted === true) ac.abort();
+    try {
+      await this.wait(id, ac.signal).catch(() => undefined);
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   close(): Promise<void> {

@@ -11,7 +11,6 @@ export {
   NODE_LEASE_DURATION_SECONDS,
   NODE_LEASE_NAMESPACE,
   SIMULATED_KUBELET_VERSION,
-  SIMULATED_NODE_LABEL,
   SIMULATED_RUNTIME_VERSION,
 } from './status.ts';
 export { defaultInternalIp, defaultPodCidr } from './ip.ts';

@@ -16,14 +16,12 @@ import type {
   Taint,
 } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import { parseQuantity } from '../../api/index.ts';
+import { SIMULATED_NODE_LABEL, parseQuantity } from '../../api/index.ts';
 
 /** The kubelet version simulated nodes report. */
 export const SIMULATED_KUBELET_VERSION = 'v1.32.0-skiff-sim';
 /** The container runtime simulated nodes report. */
 export const SIMULATED_RUNTIME_VERSION = 'simulated://1';
-/** The label every simulated node carries (kwok's `type: kwok`). */
-export const SIMULATED_NODE_LABEL = 'node.skiff.dev/simulated';
 /** The pod annotation that makes a Never/OnFailure pod succeed after a Go duration. */
 export const EXIT_AFTER_ANNOTATION = 'skiff.dev/simulated-exit-after';
 /** The namespace of node heartbeat Leases. */
