@@ -14,8 +14,13 @@ import type { CertificateAuthority, CertificateKeyPair } from '../apiserver/pki/
 import { issueCertificate } from '../apiserver/pki/index.ts';
 import { newEventRecorder, newRestClientset } from '../client/index.ts';
 import type { Clientset } from '../client/index.ts';
-import { DEFAULT_KUBELET_PORT, createHostKubelet, defaultNodeIP } from '../kubelet/agent/index.ts';
-import { kubeletServerBackend } from '../kubelet/agent/server-backend.ts';
+import {
+  createHostKubelet,
+  DEFAULT_KUBELET_PORT,
+  defaultNodeIP,
+  hostStats,
+  kubeletServerBackend,
+} from '../kubelet/agent/index.ts';
 import {
   KubeletServer,
   subjectAccessReviewAuthorizer,
@@ -189,7 +194,11 @@ export async function runRealNode(opts: RealNodeOptions): Promise<void> {
       validDays: 365,
     });
     const server = new KubeletServer({
-      backend: kubeletServerBackend(host.kubelet, host.runtime),
+      backend: kubeletServerBackend(
+        host.kubelet,
+        host.runtime,
+        hostStats(host, nodeName, opts.dataDir),
+      ),
       tls: { cert: serving.certPem, key: serving.keyPem, ca: opts.ca.certPem },
       auth: {
         x509: true,

@@ -54,15 +54,21 @@ export interface SkiffServer {
   stop(): Promise<void>;
 }
 
-/** Starts `./skiff server` and waits until /readyz answers through kubectl's kubeconfig. */
-export async function startSkiffServer(extraArgs: string[] = []): Promise<SkiffServer> {
+/**
+ * Starts `./skiff server` (or `verb`, e.g. `up`) and waits until /readyz answers through
+ * kubectl's kubeconfig.
+ */
+export async function startSkiffServer(
+  extraArgs: string[] = [],
+  opts: { verb?: 'server' | 'up' } = {},
+): Promise<SkiffServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const cacheDir = join(dataDir, 'kube-cache');
   const port = await freePort();
   const proc = spawn(
     SKIFF,
     [
-      'server',
+      opts.verb ?? 'server',
       '--data-dir',
       dataDir,
       '--bind-address',

@@ -64,6 +64,10 @@ export interface HostKubelet {
   readonly runtime: RuncRuntime;
   readonly images: ImageStore;
   readonly environment: HostPodEnvironment;
+  /** The pod cgroups (absent with `cgroups: false`), for stats. */
+  readonly cgroups?: { readonly fs: CgroupFs; readonly layout: CgroupLayout };
+  /** Where the pods' log directories are. */
+  readonly podLogsDir: string;
   /** Releases the runtime's watchers and the registry transport; containers keep running. */
   close(): Promise<void>;
 }
@@ -95,6 +99,11 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
   });
   const store = new ImageStore(join(opts.dataDir, 'images'));
   const transport = nodeTransport();
+  const cgroups =
+    opts.cgroups !== false
+      ? { fs: new CgroupFs({ hierarchies }), layout: new CgroupLayout() }
+      : undefined;
+  const podLogsDir = opts.podLogsDir ?? join(opts.dataDir, 'logs', 'pods');
   const environment = new HostPodEnvironment({
     clientset: opts.clientset,
     rootDir: join(opts.dataDir, 'kubelet'),
@@ -111,9 +120,7 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
       nodeIPs: [nodeIP],
     },
     images: store,
-    ...(opts.cgroups !== false
-      ? { cgroups: { fs: new CgroupFs({ hierarchies }), layout: new CgroupLayout() } }
-      : {}),
+    ...(cgroups !== undefined ? { cgroups } : {}),
     node: {
       memoryCapacity: machine.memoryCapacity,
       capabilities: capabilitiesFromMask(capEff),
@@ -142,7 +149,7 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
     hostInfo,
     nodeIPs: [nodeIP],
     podCIDR: opts.podCIDR,
-    podLogsDir: opts.podLogsDir ?? join(opts.dataDir, 'logs', 'pods'),
+    podLogsDir,
     ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
     ...(opts.taints !== undefined ? { taints: opts.taints } : {}),
     ...(opts.kubeletPort !== undefined ? { kubeletPort: opts.kubeletPort } : {}),
@@ -157,6 +164,8 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
     runtime,
     images: store,
     environment,
+    ...(cgroups !== undefined ? { cgroups } : {}),
+    podLogsDir,
     close: async () => {
       transport.close();
       await runtime.close();

@@ -90,3 +90,5 @@ export {
 } from './host-probe.ts';
 export { createHostKubelet } from './host-kubelet.ts';
 export type { HostKubelet, HostKubeletOptions } from './host-kubelet.ts';
+export { kubeletServerBackend } from './server-backend.ts';
+export { hostStats } from './host-stats.ts';

@@ -12,7 +12,7 @@ const run = promisify(execFile);
 
 /**
  * Builds an OCI layout at `<work>/oci` with `busybox` (one layer: static busybox, applets
- * sh/ls/cat/echo, /etc/passwd, /etc/motd, /www/index.html, /keep/a; Cmd /bin/sh; linux/amd64)
+ * sh/ls/cat/echo/tar/sleep, /etc/passwd, /etc/motd, /www/index.html, /keep/a; Cmd /bin/sh; linux/amd64)
  * and `busybox-wh` (a second layer whose only change is the whiteout of /etc/motd). Returns
  * the layout path. Uses `<work>/bundle*` as scratch.
  */
@@ -26,7 +26,9 @@ export async function buildBusyboxLayout(work: string): Promise<string> {
   for (const d of ['bin', 'etc', 'tmp', 'www', 'keep'])
     await mkdir(join(r, d), { recursive: true });
   await copyFile('/bin/busybox', join(r, 'bin/busybox'));
-  for (const a of ['sh', 'ls', 'cat', 'echo']) await symlink('busybox', join(r, 'bin', a));
+  for (const a of ['sh', 'ls', 'cat', 'echo', 'tar', 'sleep']) {
+    await symlink('busybox', join(r, 'bin', a));
+  }
   await writeFile(join(r, 'etc/motd'), 'hidden by a whiteout\n');
   await writeFile(join(r, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   await writeFile(join(r, 'www/index.html'), '<h1>hello</h1>\n');

@@ -1,0 +1,365 @@
+/**
+ * `./skiff up` makes this machine a node that runs real containers (runc, an image imported
+ * with `skiff image import`, the CNI bridge), driven by the real kubectl: run a pod and read its
+ * logs; exec with an exit code and stdin; port-forward to a busybox httpd; cp; a crashing
+ * container backs off; a Job completes; a Deployment's pods all run; a configMap volume is
+ * updated in place; `kubectl top` reads the node's cgroup stats; a graceful delete runs
+ * preStop. Needs root and the Debian tools (runc, umoci, busybox-static, socat); skipped with
+ * the reason otherwise. The node listens on
+ * 127.0.0.1 and a free port; every pod is deleted and the bridge removed at the end.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildBusyboxLayout } from '../../src/kubelet/images/fixtures.ts';
+import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
+
+const IMAGE = 'skiff.test/busybox:busybox';
+const BRIDGE = 'skiff0';
+
+function missing(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (runc, network namespaces, cgroups)';
+  for (const tool of ['runc', 'umoci', 'busybox', 'nsenter', 'socat', 'ip', 'tar']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `needs ${tool}`;
+  }
+  return undefined;
+}
+
+function run(cmd: string, args: string[]): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const linkExists = (name: string): boolean =>
+  spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
+
+/** The node's `kubepods` cgroups in every hierarchy (cgroup v1 controllers and v2). */
+function kubepodsCgroups(): string[] {
+  const r = spawnSync('sh', [
+    '-c',
+    'ls -d /sys/fs/cgroup/kubepods /sys/fs/cgroup/*/kubepods 2>/dev/null',
+  ]);
+  return r.stdout
+    .toString()
+    .split('\n')
+    .filter((l) => l !== '');
+}
+
+const skip = missing();
+
+describe('skiff up: this machine as a node with real containers', { skip }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'skiff-e2e-kubelet-'));
+  const bridgeExisted = linkExists(BRIDGE);
+  const cgroupsBefore = new Set(kubepodsCgroups());
+  let s: SkiffServer | undefined;
+
+  const kubectl = async (args: string[], input?: string): Promise<RunResult> => {
+    assert.ok(s);
+    return s.kubectl(args, input === undefined ? {} : { input });
+  };
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const r = await kubectl(args, input);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  const until = async (what: string, cond: () => Promise<boolean>, ms = 60_000): Promise<void> => {
+    const end = Date.now() + ms;
+    while (!(await cond())) {
+      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const podField = async (pod: string, path: string): Promise<string> =>
+    (await kubectl(['get', 'pod', pod, '-o', `jsonpath={${path}}`])).stdout;
+
+  before(async () => {
+    const layout = await buildBusyboxLayout(work);
+    const archive = join(work, 'busybox.tar');
+    const tar = await run('tar', ['-C', layout, '-cf', archive, '.']);
+    assert.equal(tar.code, 0, tar.stderr);
+    s = await startSkiffServer(['--node-ip', '127.0.0.1', '--kubelet-port', '0'], {
+      verb: 'up',
+    });
+    const imported = await run(SKIFF, [
+      'image',
+      'import',
+      archive,
+      '--name',
+      'skiff.test/busybox',
+      '--data-dir',
+      s.dataDir,
+    ]);
+    assert.equal(imported.code, 0, imported.stderr);
+    await until(
+      'the node to be Ready',
+      async () =>
+        (
+          await kubectl([
+            'get',
+            'nodes',
+            '-o',
+            'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
+          ])
+        ).stdout === 'True',
+    );
+  });
+
+  after(async () => {
+    if (s !== undefined) {
+      // Containers outlive the kubelet by design: delete every pod while it still runs.
+      await s.kubectl(['delete', 'deployments,jobs,pods,configmaps', '--all', '--grace-period=1']);
+      await s.kubectl(['wait', '--for=delete', 'pods', '--all', '--timeout=60s']);
+      await s.stop();
+    }
+    if (!bridgeExisted && linkExists(BRIDGE)) spawnSync('ip', ['link', 'del', BRIDGE]);
+    // The node's QoS cgroups outlive it (as upstream's); remove the ones this test made.
+    for (const dir of kubepodsCgroups()) {
+      if (!cgroupsBefore.has(dir))
+        spawnSync('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('registers the node with real capacity and the control-plane role', async () => {
+    const out = await ok(['get', 'nodes', '-o', 'wide']);
+    assert.match(out, /Ready\s+control-plane,master/);
+    assert.match(out, /runc:\/\//);
+    const pods = await ok(['get', 'nodes', '-o', 'jsonpath={.items[0].status.allocatable.pods}']);
+    assert.equal(pods, '110');
+  });
+
+  it('runs a pod from an imported image and shows its logs', async () => {
+    await ok([
+      'run',
+      'bb',
+      `--image=${IMAGE}`,
+      '--image-pull-policy=Never',
+      '--restart=Never',
+      '--',
+      'sh',
+      '-c',
+      'echo hello from skiff; sleep 3600',
+    ]);
+    await ok(['wait', '--for=condition=Ready', 'pod/bb', '--timeout=60s']);
+    assert.match(await podField('bb', '.status.podIP'), /^10\.42\.0\.\d+$/);
+    assert.equal(await ok(['logs', 'bb']), 'hello from skiff\n');
+  });
+
+  it('execs with the exit code and stdin', async () => {
+    const r = await kubectl(['exec', 'bb', '--', 'sh', '-c', 'echo in-exec; exit 3']);
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, 'in-exec\n');
+    assert.equal(await ok(['exec', '-i', 'bb', '--', 'cat'], 'through stdin\n'), 'through stdin\n');
+  });
+
+  it('copies a file out of the container (kubectl cp)', async () => {
+    const dest = join(work, 'motd-copy');
+    await ok(['cp', 'bb:/www/index.html', dest]);
+    const r = await run('cat', [dest]);
+    assert.equal(r.stdout, '<h1>hello</h1>\n');
+  });
+
+  it('port-forwards to a busybox httpd', async () => {
+    await ok([
+      'run',
+      'web',
+      `--image=${IMAGE}`,
+      '--image-pull-policy=Never',
+      '--',
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '8080',
+      '-h',
+      '/www',
+    ]);
+    await ok(['wait', '--for=condition=Ready', 'pod/web', '--timeout=60s']);
+    assert.ok(s);
+    const pf = spawn(
+      'kubectl',
+      ['--kubeconfig', s.kubeconfig, 'port-forward', 'pod/web', ':8080', '--address', '127.0.0.1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        pf.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+          if (m !== null) resolve(Number(m[1]));
+        });
+        pf.once('exit', (code) => {
+          reject(new Error(`kubectl port-forward exited with ${String(code)}: ${out}`));
+        });
+      });
+      const body = await new Promise<string>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: '/index.html' }, (res) => {
+          let b = '';
+          res.on('data', (d: Buffer) => (b += d.toString()));
+          res.on('end', () => {
+            resolve(b);
+          });
+        })
+          .on('error', reject)
+          .end();
+      });
+      assert.equal(body, '<h1>hello</h1>\n');
+    } finally {
+      pf.kill('SIGTERM');
+    }
+  });
+
+  it('backs off a crashing container', async () => {
+    await ok([
+      'run',
+      'crash',
+      `--image=${IMAGE}`,
+      '--image-pull-policy=Never',
+      '--',
+      'sh',
+      '-c',
+      'echo crashing; exit 2',
+    ]);
+    await until(
+      'CrashLoopBackOff',
+      async () =>
+        (await podField('crash', '.status.containerStatuses[0].state.waiting.reason')) ===
+        'CrashLoopBackOff',
+    );
+    assert.equal(
+      await podField('crash', '.status.containerStatuses[0].lastState.terminated.exitCode'),
+      '2',
+    );
+    assert.match(await ok(['logs', 'crash', '--previous']), /crashing/);
+  });
+
+  it('runs a Job to completion', async () => {
+    await ok(['create', 'job', 'once', `--image=${IMAGE}`, '--', 'sh', '-c', 'echo done']);
+    await ok(['wait', '--for=condition=Complete', 'job/once', '--timeout=90s']);
+    assert.equal(await ok(['logs', 'job/once']), 'done\n');
+  });
+
+  it('runs every pod of a Deployment', async () => {
+    await ok([
+      'create',
+      'deployment',
+      'fleet',
+      `--image=${IMAGE}`,
+      '--replicas=5',
+      '--',
+      'sleep',
+      '3600',
+    ]);
+    await ok(['rollout', 'status', 'deployment/fleet', '--timeout=120s']);
+    const phases = await ok([
+      'get',
+      'pods',
+      '-l',
+      'app=fleet',
+      '-o',
+      'jsonpath={.items[*].status.phase}',
+    ]);
+    assert.deepEqual(phases.split(' '), ['Running', 'Running', 'Running', 'Running', 'Running']);
+  });
+
+  it('updates a configMap volume in place', async () => {
+    await ok(['create', 'configmap', 'settings', '--from-literal=greeting=one']);
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'reader' },
+        spec: {
+          containers: [
+            {
+              name: 'c',
+              image: IMAGE,
+              imagePullPolicy: 'Never',
+              command: ['sleep', '3600'],
+              volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }],
+            },
+          ],
+          volumes: [{ name: 'cfg', configMap: { name: 'settings' } }],
+        },
+      }),
+    );
+    await ok(['wait', '--for=condition=Ready', 'pod/reader', '--timeout=60s']);
+    assert.equal(await ok(['exec', 'reader', '--', 'cat', '/cfg/greeting']), 'one');
+    await ok([
+      'create',
+      'configmap',
+      'settings',
+      '--from-literal=greeting=two',
+      '--dry-run=client',
+      '-o',
+      'yaml',
+    ]).then((yaml) => ok(['replace', '-f', '-'], yaml));
+    await until(
+      'the volume to show the new value',
+      async () =>
+        (await kubectl(['exec', 'reader', '--', 'cat', '/cfg/greeting'])).stdout === 'two',
+      90_000,
+    );
+  });
+
+  it("shows resource usage (kubectl top) from the kubelet's cgroup stats", async () => {
+    // metrics.k8s.io needs two scrapes (15 s apart) for a CPU rate.
+    await until(
+      'kubectl top pod to answer',
+      async () => (await kubectl(['top', 'pod', 'bb', '--no-headers'])).code === 0,
+      90_000,
+    );
+    assert.match(await ok(['top', 'pod', 'bb', '--no-headers']), /^bb\s+\d+m\s+\d+Mi\s*$/m);
+    assert.match(await ok(['top', 'node', '--no-headers']), /\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
+  });
+
+  it('honours preStop on a graceful delete', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'stopper' },
+        spec: {
+          terminationGracePeriodSeconds: 20,
+          containers: [
+            {
+              name: 'c',
+              image: IMAGE,
+              imagePullPolicy: 'Never',
+              command: [
+                'sh',
+                '-c',
+                'trap "echo got TERM; exit 0" TERM; while true; do sleep 1; done',
+              ],
+              volumeMounts: [{ name: 'out', mountPath: '/out' }],
+              lifecycle: {
+                preStop: { exec: { command: ['sh', '-c', 'echo prestop > /out/mark'] } },
+              },
+            },
+          ],
+          volumes: [
+            { name: 'out', hostPath: { path: join(work, 'prestop'), type: 'DirectoryOrCreate' } },
+          ],
+        },
+      }),
+    );
+    await ok(['wait', '--for=condition=Ready', 'pod/stopper', '--timeout=60s']);
+    const t0 = Date.now();
+    await ok(['delete', 'pod', 'stopper', '--wait=true', '--timeout=60s']);
+    // The container handled SIGTERM: well within the grace period.
+    assert.ok(Date.now() - t0 < 15_000, `delete took ${String(Date.now() - t0)} ms`);
+    const mark = await run('cat', [join(work, 'prestop', 'mark')]);
+    assert.equal(mark.stdout, 'prestop\n');
+  });
+});
