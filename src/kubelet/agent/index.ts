@@ -33,16 +33,13 @@ export {
   NODE_LEASE_NAMESPACE,
   NODE_STATUS_UPDATE_INTERVAL_MS,
   buildNodeStatus,
-  formatMicroTime,
   goArch,
   initialNode,
   nodeConditions,
   nodeImages,
   nodeLabels,
-  nodeLease,
   osImageFromOsRelease,
   reconcileExistingNode,
-  renewLease,
 } from './node-status.ts';
 export type {
   NodeHostInfo,

@@ -80,6 +80,7 @@ import type {
   StartFailure,
 } from '../lifecycle/index.ts';
 import { OciSpecError } from '../runtime/index.ts';
+import { nodeLease, renewedLease } from '../simulated/index.ts';
 import type { ContainerRuntime, ContainerState, RuntimeEvent } from '../runtime/index.ts';
 import { ContainerConfigError } from './environment.ts';
 import type { ImageService, PodEnvironment, PodRef, PodSandbox } from './environment.ts';
@@ -91,9 +92,7 @@ import {
   buildNodeStatus,
   initialNode,
   nodeLabels,
-  nodeLease,
   reconcileExistingNode,
-  renewLease,
 } from './node-status.ts';
 import type {
   NodeHostInfo,
@@ -415,7 +414,7 @@ export class Kubelet {
       try {
         this.lease = await leases.update(
           NODE_LEASE_NAMESPACE,
-          renewLease(this.lease, name, this.nodeUid, now),
+          renewedLease(this.lease, name, this.nodeUid, now),
         );
         this.stats.leaseRenewals++;
         return;
@@ -433,7 +432,7 @@ export class Kubelet {
     this.lease =
       current === undefined
         ? await leases.create(NODE_LEASE_NAMESPACE, nodeLease(name, this.nodeUid, now))
-        : await leases.update(NODE_LEASE_NAMESPACE, renewLease(current, name, this.nodeUid, now));
+        : await leases.update(NODE_LEASE_NAMESPACE, renewedLease(current, name, this.nodeUid, now));
     this.stats.leaseRenewals++;
   }
 

@@ -11,7 +11,6 @@ import type {
   NodeSystemInfo,
   Taint,
 } from 'kubernetes-types/core/v1.js';
-import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { NODE_LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE } from '../simulated/index.ts';
 
 /** The kubelet's default port (daemonEndpoints.kubeletEndpoint.Port). */
@@ -68,11 +67,6 @@ export interface NodeStatusInput {
 /** A Kubernetes Time (RFC 3339, whole seconds, UTC). */
 function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-/** A MicroTime (RFC 3339, microseconds), as Lease.spec.renewTime is. */
-export function formatMicroTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d+)Z$/, '.$1000Z');
 }
 
 /** PRETTY_NAME of an /etc/os-release file (shell-quoted values), `Linux` when missing. */
@@ -286,44 +280,4 @@ export function reconcileExistingNode(existing: Node, reg: NodeRegistration): No
   }
   if (!changed) return undefined;
   return { ...next, metadata: { ...(next.metadata ?? {}), labels }, spec };
-}
-
-/** The node Lease (nodelease newLease) renewed at `nowMs`, owned by the Node when its uid is known. */
-export function nodeLease(nodeName: string, nodeUid: string | undefined, nowMs: number): Lease {
-  return renewLease(
-    {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: nodeName, namespace: NODE_LEASE_NAMESPACE },
-    },
-    nodeName,
-    nodeUid,
-    nowMs,
-  );
-}
-
-/** `lease` renewed at `nowMs` (a copy; the Node owner reference added when missing). */
-export function renewLease(
-  lease: Lease,
-  nodeName: string,
-  nodeUid: string | undefined,
-  nowMs: number,
-): Lease {
-  const meta = lease.metadata ?? {};
-  const owned = (meta.ownerReferences ?? []).length > 0 || nodeUid === undefined;
-  return {
-    ...lease,
-    metadata: owned
-      ? meta
-      : {
-          ...meta,
-          ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }],
-        },
-    spec: {
-      ...lease.spec,
-      holderIdentity: nodeName,
-      leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS,
-      renewTime: formatMicroTime(nowMs),
-    },
-  };
 }

@@ -9,8 +9,6 @@ import {
   nodeImages,
   osImageFromOsRelease,
   reconcileExistingNode,
-  renewLease,
-  nodeLease,
 } from './node-status.ts';
 import type { NodeStatusInput } from './node-status.ts';
 import { PodWorkers } from './pod-workers.ts';
@@ -18,6 +16,7 @@ import { PreflightError, preflight } from './preflight.ts';
 import type { HostFacts } from './preflight.ts';
 import { Label, deadContainersToRemove, runtimePodStatus } from './runtime-status.ts';
 import { podStatusChanged, podStatusPatch } from './status-manager.ts';
+import { nodeLease, renewedLease } from '../simulated/index.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -154,7 +153,7 @@ describe('node status', () => {
     assert.equal(lease.metadata.ownerReferences?.[0]?.kind, 'Node');
     const unowned = nodeLease('n1', undefined, T0);
     assert.equal(unowned.metadata?.ownerReferences, undefined);
-    const renewed = renewLease(unowned, 'n1', 'uid-1', T0 + 10_000);
+    const renewed = renewedLease(unowned, 'n1', 'uid-1', T0 + 10_000);
     assert.equal(renewed.spec?.renewTime, '2026-01-01T00:00:10.000000Z');
     assert.equal(renewed.metadata?.ownerReferences?.[0]?.uid, 'uid-1');
   });

@@ -7,6 +7,7 @@
  */
 import { ANY_NODE, RAW_NODE } from '../../api/index.ts';
 import type { ScalarType, SchemaNode, StructNode } from '../../api/index.ts';
+import { EXTENSION_POINTS } from '../framework/index.ts';
 
 const scalar = (t: ScalarType): SchemaNode => ({ kind: 'raw', scalar: t });
 const STRING = scalar('string');
@@ -36,21 +37,7 @@ const PLUGIN_SET = struct('v1.PluginSet', { enabled: list(PLUGIN), disabled: lis
 const PLUGINS = struct(
   'v1.Plugins',
   Object.fromEntries(
-    [
-      'preEnqueue',
-      'queueSort',
-      'preFilter',
-      'filter',
-      'postFilter',
-      'preScore',
-      'score',
-      'reserve',
-      'permit',
-      'preBind',
-      'bind',
-      'postBind',
-      'multiPoint',
-    ].map((ep) => [ep, PLUGIN_SET]),
+    EXTENSION_POINTS.map((ep) => [ep, PLUGIN_SET]),
   ),
 );
 
