@@ -11,7 +11,11 @@ import type {
   NodeSystemInfo,
   Taint,
 } from 'kubernetes-types/core/v1.js';
-import { NODE_LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE } from '../simulated/index.ts';
+import {
+  NODE_LEASE_DURATION_SECONDS,
+  NODE_LEASE_NAMESPACE,
+  heartbeatCondition,
+} from '../simulated/index.ts';
 
 /** The kubelet's default port (daemonEndpoints.kubeletEndpoint.Port). */
 export const DEFAULT_KUBELET_PORT = 10250;
@@ -165,20 +169,9 @@ export function nodeConditions(
     ],
   ];
   const now = formatTime(input.nowMs);
-  return texts.map(([type, [status, reason, message]]) => {
-    const old = previous?.find((c) => c.type === type);
-    return {
-      type,
-      status,
-      lastHeartbeatTime: now,
-      lastTransitionTime:
-        old?.status === status && old.lastTransitionTime !== undefined
-          ? old.lastTransitionTime
-          : now,
-      reason,
-      message,
-    };
-  });
+  return texts.map(([type, [status, reason, message]]) =>
+    heartbeatCondition(previous, type, status, reason, message, now),
+  );
 }
 
 /** Node.status.images: largest first, at most {@link MAX_NODE_IMAGES} (setters.go Images). */

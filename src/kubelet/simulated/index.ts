@@ -14,4 +14,4 @@ export {
   SIMULATED_RUNTIME_VERSION,
 } from './status.ts';
 export { defaultInternalIp, defaultPodCidr } from './ip.ts';
-export { formatMicroTime, nodeLease, renewedLease } from './status.ts';
+export { formatMicroTime, heartbeatCondition, nodeLease, renewedLease } from './status.ts';

@@ -104,6 +104,30 @@ const NODE_CONDITIONS: readonly (readonly [string, string, string, string])[] = 
 ];
 
 /**
+ * A node condition as the kubelet posts it at `now` (RFC 3339): the heartbeat is now; the
+ * transition time is kept from `previous` unless the status changed (setters.go).
+ */
+export function heartbeatCondition(
+  previous: readonly NodeCondition[] | undefined,
+  type: string,
+  status: string,
+  reason: string,
+  message: string,
+  now: string,
+): NodeCondition {
+  const old = previous?.find((c) => c.type === type);
+  return {
+    type,
+    status,
+    lastHeartbeatTime: now,
+    lastTransitionTime:
+      old?.status === status && old.lastTransitionTime !== undefined ? old.lastTransitionTime : now,
+    reason,
+    message,
+  };
+}
+
+/**
  * The status a healthy kubelet posts for `node` at `nowMs`. A condition whose status is the
  * same in `previous` keeps its lastTransitionTime, as kubelet's setters do.
  */
@@ -114,20 +138,9 @@ export function nodeStatus(
   previous?: NodeStatus,
 ): NodeStatus {
   const now = formatTime(nowMs);
-  const conditions: NodeCondition[] = NODE_CONDITIONS.map(([type, status, reason, message]) => {
-    const old = previous?.conditions?.find((c) => c.type === type);
-    return {
-      type,
-      status,
-      lastHeartbeatTime: now,
-      lastTransitionTime:
-        old?.status === status && old.lastTransitionTime !== undefined
-          ? old.lastTransitionTime
-          : now,
-      reason,
-      message,
-    };
-  });
+  const conditions: NodeCondition[] = NODE_CONDITIONS.map(([type, status, reason, message]) =>
+    heartbeatCondition(previous?.conditions, type, status, reason, message, now),
+  );
   return {
     capacity: { ...node.capacity },
     allocatable: { ...node.allocatable },

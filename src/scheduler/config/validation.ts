@@ -21,6 +21,7 @@ import {
   required,
 } from '../../api/index.ts';
 import type { FieldError, FieldPath } from '../../api/index.ts';
+import { EXTENSION_POINTS } from '../framework/index.ts';
 import type { PluginSet, Profile } from '../framework/index.ts';
 import type { DefaultPreemptionArgs } from '../plugins/default-preemption/index.ts';
 import type { InterPodAffinityArgs } from '../plugins/inter-pod-affinity/index.ts';
@@ -330,20 +331,7 @@ function invalidPluginError(path: FieldPath, name: string): FieldError {
 }
 
 /** Extension points in the order upstream's validation lists them (multiPoint is not checked). */
-const VALIDATED_POINTS = [
-  'preEnqueue',
-  'queueSort',
-  'preFilter',
-  'filter',
-  'postFilter',
-  'preScore',
-  'score',
-  'reserve',
-  'permit',
-  'preBind',
-  'bind',
-  'postBind',
-] as const;
+const VALIDATED_POINTS = EXTENSION_POINTS.filter((p) => p !== 'multiPoint');
 
 /** The args validators run by the configuration's validation (upstream validatePluginConfig). */
 const ARGS_VALIDATORS: ReadonlyMap<string, (path: FieldPath, args: never) => FieldError[]> =
