@@ -601,9 +601,12 @@ function makeCase(r: Rand, endpoints: Endpoint[], i: number): FuzzCase {
     default: {
       // Over the 3 MiB limit: honest length, lying (declared huge, little sent), chunked.
       // Create-only subresources (binding, eviction, token) answer 405 today, before the body
-      // is read: they are left out (see the report).
+      // is read: they are left out (see the report). Connect subresources (proxy, exec,
+      // attach, portforward) stream the body to the kubelet undecoded, as upstream's do: no
+      // 3 MiB limit applies there.
       const canSend = whole ? e.verbs.includes('create') : e.verbs.includes('update');
-      if (!e.served || !canSend) return makeCase(r, endpoints, i);
+      const connect = ['proxy', 'exec', 'attach', 'portforward'].includes(e.subresource);
+      if (!e.served || !canSend || connect) return makeCase(r, endpoints, i);
       if (r.int(4) !== 0) return makeCase(r, endpoints, i); // keep huge bodies rare
       const method = whole ? 'POST' : 'PUT';
       const path = whole ? collectionPath(e, 'default') : objectPath(e, 'default', 'x');

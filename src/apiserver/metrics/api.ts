@@ -6,6 +6,7 @@
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import {
+  newBadRequest,
   newMethodNotSupported,
   newNotFound,
   newQuantity,
@@ -116,7 +117,14 @@ export class MetricsApi {
     const gr = { group: METRICS_GROUP, resource: info.resource };
     if (info.verb !== 'get' && info.verb !== 'list') throw newMethodNotSupported(gr, info.verb);
     const labelSelector = params.get('labelSelector') ?? '';
-    if (labelSelector !== '') parseSelector(labelSelector); // 400 on a bad selector, before any work
+    if (labelSelector !== '') {
+      // 400 on a bad selector (upstream's parse error text), before any work.
+      try {
+        parseSelector(labelSelector);
+      } catch (err) {
+        throw newBadRequest(err instanceof Error ? err.message : String(err));
+      }
+    }
     if (info.resource === 'nodes') {
       if (info.verb === 'get') {
         const m = this.nodeMetrics(await this.opts.getNode(info.name));
