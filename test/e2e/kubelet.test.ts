@@ -3,10 +3,11 @@
  * with `skiff image import`, the CNI bridge), driven by the real kubectl: run a pod and read its
  * logs; exec with an exit code and stdin; port-forward to a busybox httpd; cp; a crashing
  * container backs off; a Job completes; a Deployment's pods all run; a configMap volume is
- * updated in place; `kubectl top` reads the node's cgroup stats; a graceful delete runs
- * preStop. Needs root and the Debian tools (runc, umoci, busybox-static, socat); skipped with
- * the reason otherwise. The node listens on
- * 127.0.0.1 and a free port; every pod is deleted and the bridge removed at the end.
+ * updated in place; `kubectl top` reads the node's cgroup stats; a failing liveness probe
+ * restarts the container; readiness gates the Service's endpoints; a memory hog is OOMKilled;
+ * a graceful delete runs preStop. Needs root and the Debian tools (runc, umoci,
+ * busybox-static, socat); skipped with the reason otherwise. The node listens on 127.0.0.1 and
+ * a free port; every pod is deleted, and the bridge and cgroups this test made are removed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,7 +116,12 @@ describe('skiff up: this machine as a node with real containers', { skip }, () =
   after(async () => {
     if (s !== undefined) {
       // Containers outlive the kubelet by design: delete every pod while it still runs.
-      await s.kubectl(['delete', 'deployments,jobs,pods,configmaps', '--all', '--grace-period=1']);
+      await s.kubectl([
+        'delete',
+        'deployments,jobs,pods,configmaps,services',
+        '--all',
+        '--grace-period=1',
+      ]);
       await s.kubectl(['wait', '--for=delete', 'pods', '--all', '--timeout=60s']);
       await s.stop();
     }
@@ -321,6 +327,134 @@ describe('skiff up: this machine as a node with real containers', { skip }, () =
     );
     assert.match(await ok(['top', 'pod', 'bb', '--no-headers']), /^bb\s+\d+m\s+\d+Mi\s*$/m);
     assert.match(await ok(['top', 'node', '--no-headers']), /\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
+  });
+
+  it('restarts a container whose liveness probe fails', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'alive' },
+        spec: {
+          // The restart stops the container with the grace period first (sleep ignores TERM).
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'c',
+              image: IMAGE,
+              imagePullPolicy: 'Never',
+              command: ['sh', '-c', 'echo ok > /tmp/ok; exec sleep 3600'],
+              livenessProbe: {
+                exec: { command: ['cat', '/tmp/ok'] },
+                periodSeconds: 1,
+                failureThreshold: 1,
+              },
+            },
+          ],
+        },
+      }),
+    );
+    await ok(['wait', '--for=condition=Ready', 'pod/alive', '--timeout=60s']);
+    await ok(['exec', 'alive', '--', 'busybox', 'rm', '/tmp/ok']);
+    await until(
+      'the liveness restart',
+      async () => Number(await podField('alive', '.status.containerStatuses[0].restartCount')) >= 1,
+    );
+    const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=alive']);
+    assert.match(events, /Unhealthy/);
+    assert.match(events, /failed liveness probe, will be restarted/);
+  });
+
+  it('puts a pod behind its Service only once the readiness probe passes', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: 'gate' },
+            spec: { selector: { app: 'gate' }, ports: [{ port: 80, targetPort: 8080 }] },
+          },
+          {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: 'gate', labels: { app: 'gate' } },
+            spec: {
+              containers: [
+                {
+                  name: 'c',
+                  image: IMAGE,
+                  imagePullPolicy: 'Never',
+                  command: ['sleep', '3600'],
+                  readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
+                },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    await until(
+      'the pod to run (not ready)',
+      async () => (await podField('gate', '.status.phase')) === 'Running',
+    );
+    const endpoints = async (path: string): Promise<string> =>
+      (await kubectl(['get', 'endpoints', 'gate', '-o', `jsonpath={${path}}`])).stdout;
+    await until(
+      'a not-ready endpoint',
+      async () => (await endpoints('.subsets[0].notReadyAddresses[0].ip')) !== '',
+    );
+    assert.equal(await endpoints('.subsets[0].addresses[0].ip'), '');
+    await ok(['exec', 'gate', '--', 'busybox', 'touch', '/tmp/ready']);
+    const ip = await podField('gate', '.status.podIP');
+    await until(
+      'a ready endpoint',
+      async () => (await endpoints('.subsets[0].addresses[0].ip')) === ip,
+    );
+  });
+
+  it('reports OOMKilled for a container over its memory limit', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'hog' },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'c',
+              image: IMAGE,
+              imagePullPolicy: 'Never',
+              // The shell keeps 200 MB of "a" in a variable: far over the 32Mi limit.
+              command: [
+                'sh',
+                '-c',
+                'x=$(busybox head -c 200000000 /dev/zero | busybox tr "\\0" a); echo survived',
+              ],
+              resources: { limits: { memory: '32Mi' } },
+            },
+          ],
+        },
+      }),
+    );
+    await until(
+      'the OOM kill',
+      async () =>
+        (await podField('hog', '.status.containerStatuses[0].state.terminated.reason')) ===
+        'OOMKilled',
+      90_000,
+    );
+    assert.equal(await podField('hog', '.status.phase'), 'Failed');
+    assert.equal(
+      await podField('hog', '.status.containerStatuses[0].state.terminated.exitCode'),
+      '137',
+    );
   });
 
   it('honours preStop on a graceful delete', async () => {

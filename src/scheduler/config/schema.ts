@@ -36,9 +36,7 @@ const PLUGIN_SET = struct('v1.PluginSet', { enabled: list(PLUGIN), disabled: lis
 
 const PLUGINS = struct(
   'v1.Plugins',
-  Object.fromEntries(
-    EXTENSION_POINTS.map((ep) => [ep, PLUGIN_SET]),
-  ),
+  Object.fromEntries(EXTENSION_POINTS.map((ep) => [ep, PLUGIN_SET])),
 );
 
 /** Plugin args are a RawExtension: decoded on their own, by plugin name (see PLUGIN_ARGS). */
