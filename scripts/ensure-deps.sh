@@ -2,7 +2,8 @@
 # Installs what Skiff needs on a fresh machine, quietly and idempotently:
 #  - npm dependencies when node_modules is missing or older than package-lock.json;
 #  - when root, the Debian packages the tests and `skiff up` need (apt-get).
-# Usage: scripts/ensure-deps.sh [--npm-only]
+# Usage: scripts/ensure-deps.sh [--npm-only | --node]
+#   --node: only the Debian packages a node of `skiff up` needs (runc, CNI plugins, socat).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -14,6 +15,15 @@ fi
 
 [ "${1:-}" = "--npm-only" ] && exit 0
 
+# The packages a node needs (skiff up); the full list below adds the tests' tools.
+node_debs=(
+  "runc:runc"
+  "socat:socat" # kubelet port-forward into pod network namespaces
+  "/usr/lib/cni/bridge:containernetworking-plugins" # a path: `command -v` checks it is executable
+  "nsenter:util-linux"
+  "ip:iproute2"
+)
+
 # Debian packages: name (or absolute path) of a command each provides, then the package.
 debs=(
   "etcd:etcd-server"
@@ -23,10 +33,9 @@ debs=(
   "skopeo:skopeo"
   "busybox:busybox-static"
   "setfattr:attr"
-  "runc:runc"
-  "socat:socat" # kubelet port-forward into pod network namespaces
-  "/usr/lib/cni/bridge:containernetworking-plugins" # a path: `command -v` checks it is executable
+  "${node_debs[@]}"
 )
+[ "${1:-}" = "--node" ] && debs=("${node_debs[@]}")
 missing=()
 for entry in "${debs[@]}"; do
   cmd=${entry%%:*}
