@@ -42,6 +42,13 @@ const NOT_CONNECTED = new Set([
   'ENETUNREACH',
 ]);
 
+/**
+ * A stream the server closed (RST_STREAM NO_ERROR, or a GOAWAY) before it answered or before
+ * the end of its answer: node emits only 'close' then, with no 'error', so without this the
+ * request would wait forever.
+ */
+const STREAM_CLOSED = 'ERR_SKIFF_HTTP2_STREAM_CLOSED';
+
 /** Error codes of a broken connection or stream. */
 const NETWORK = new Set([
   ...NOT_CONNECTED,
@@ -52,9 +59,17 @@ const NETWORK = new Set([
   'ERR_HTTP2_SESSION_ERROR',
   'ERR_HTTP2_STREAM_ERROR',
   'ERR_HTTP2_STREAM_CANCEL',
+  STREAM_CLOSED,
   'ERR_HTTP2_INVALID_SESSION',
   'ERR_HTTP2_ERROR',
 ]);
+
+function streamClosedError(stream: ClientHttp2Stream, what: string): Error {
+  return Object.assign(
+    new Error(`the server closed the stream ${what} (RST_STREAM code ${String(stream.rstCode)})`),
+    { code: STREAM_CLOSED },
+  );
+}
 
 function errCode(err: unknown): string {
   const c = (err as { code?: unknown } | null)?.code;
@@ -205,11 +220,16 @@ export class Transport {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
+      const onClose = (): void => {
+        reject(streamClosedError(stream, 'before answering'));
+      };
       stream.once('response', (headers) => {
         stream.off('error', reject);
+        stream.off('close', onClose);
         resolve({ stream, headers });
       });
       stream.once('error', reject);
+      stream.once('close', onClose);
       if (req.body !== undefined)
         stream.end(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
     });
@@ -219,10 +239,15 @@ export class Transport {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
+      let ended = false;
       stream.once('end', () => {
+        ended = true;
         resolve(Buffer.concat(chunks).toString('utf8'));
       });
       stream.once('error', reject);
+      stream.once('close', () => {
+        if (!ended) reject(streamClosedError(stream, 'before the end of its answer'));
+      });
     });
   }
 
