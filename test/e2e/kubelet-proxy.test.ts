@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { createCA, issueCertificate } from '../../src/apiserver/pki/index.ts';
 import { startApiServer, type RunningApiServer } from '../../src/apiserver/index.ts';
 import { APISERVER_KUBELET_CLIENT_USER } from '../../src/apiserver/kubelet/index.ts';
+import { writeAdminKubeconfig } from '../../src/cmd/kubeconfig.ts';
 import { Store } from '../../src/storage/index.ts';
 import { createMemoryBackend } from '../../src/storage/memory/index.ts';
 import {
@@ -177,30 +178,11 @@ describe('kubectl through the API server to the kubelet server', () => {
         preferredAddressTypes: ['InternalIP'],
       },
     });
-    kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: c',
-        '  cluster:',
-        `    server: ${api.url}`,
-        `    certificate-authority-data: ${Buffer.from(ca.certPem).toString('base64')}`,
-        'users:',
-        '- name: u',
-        '  user:',
-        `    client-certificate-data: ${Buffer.from(admin.certPem).toString('base64')}`,
-        `    client-key-data: ${Buffer.from(admin.keyPem).toString('base64')}`,
-        'contexts:',
-        '- name: x',
-        '  context: {cluster: c, user: u}',
-        'current-context: x',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
+    kubeconfig = await writeAdminKubeconfig(dir, api.url, {
+      caPem: ca.certPem,
+      clientCertPem: admin.certPem,
+      clientKeyPem: admin.keyPem,
+    });
     const node = {
       apiVersion: 'v1',
       kind: 'Node',
