@@ -5,11 +5,11 @@
  * Usage:
  *
  *   node --import tsx bench/apiserver/profile.ts --root DIR [--workload startup|pods|writes|lists]
- *        [--datastore DSN] [--top 25] [--control-plane]
+ *        [--datastore DSN] [--top 25] [--control-plane] [--keep-profile FILE]
  *
  * `--root` should be a built checkout (e.g. one made by run.ts --snapshot, or the repo itself).
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     top: { type: 'string', default: '25' },
     // The whole control plane (controller-manager, scheduler) instead of the API server alone.
     'control-plane': { type: 'boolean', default: false },
+    // Copy the .cpuprofile here before the work dir is removed (for timeline analysis).
+    'keep-profile': { type: 'string' },
   },
 });
 const root = resolve(args.root ?? join(import.meta.dirname, '..', '..'));
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
   }
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error('no profile written');
+  if (args['keep-profile'] !== undefined) copyFileSync(join(profDir, file), args['keep-profile']);
   const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile;
   process.stdout.write(summarizeProfile(profile, Number(args.top)));
 }

@@ -162,6 +162,9 @@ async function namespacedResources(clientset: Clientset): Promise<GroupVersionRe
 /** What the garbage collector watches: the resources that carry ownerReferences in practice. */
 const GC_RESOURCES: readonly GroupVersionResource[] = [
   ['', 'v1', 'pods'],
+  // Owners of node Leases (and of objects users tie to a node): without them in the cache,
+  // every check of such a reference is a live GET.
+  ['', 'v1', 'nodes'],
   ['', 'v1', 'replicationcontrollers'],
   ['', 'v1', 'services'],
   ['', 'v1', 'endpoints'],

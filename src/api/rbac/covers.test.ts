@@ -201,3 +201,23 @@ test('compactString formats like Go %q slices', () => {
     '{NonResourceURLs:["/x"], Verbs:["get"]}',
   );
 });
+
+test('a rule identical to an owner rule is covered without its breakdown; a near-identical one is not', () => {
+  const rule: PolicyRule = {
+    apiGroups: ['', 'apps'],
+    resources: ['pods', 'deployments/scale'],
+    resourceNames: ['a'],
+    verbs: ['get', '*'],
+  };
+  assert.deepEqual(covers([rule], [structuredClone(rule)]), { covered: true, uncoveredRules: [] });
+  // The same lists in another order are still covered, through the breakdown.
+  assert.equal(covers([rule], [{ ...rule, verbs: ['*', 'get'] }]).covered, true);
+  // One more resource name differs: only that part is uncovered.
+  assert.deepEqual(
+    covers(
+      [rule],
+      [{ apiGroups: [''], resources: ['pods'], resourceNames: ['a', 'b'], verbs: ['get'] }],
+    ).uncoveredRules,
+    [{ apiGroups: [''], resources: ['pods'], resourceNames: ['b'], verbs: ['get'] }],
+  );
+});

@@ -9,6 +9,7 @@
 import { connect, constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { StatusError } from '../../api/index.ts';
+import { defaultTrustedCAs } from '../../util/host/tls-roots.ts';
 import type { RestConfig } from './kubeconfig.ts';
 
 const {
@@ -169,8 +170,10 @@ export class Transport {
     const s = this.session;
     if (s !== undefined && !s.closed && !s.destroyed) return s;
     const c = this.config;
+    // A kubeconfig without a CA means the default roots.
+    const ca = c.ca ?? defaultTrustedCAs();
     const session = connect(c.server, {
-      ...(c.ca === undefined ? {} : { ca: c.ca }),
+      ...(ca === undefined ? {} : { ca }),
       ...(c.cert === undefined ? {} : { cert: c.cert }),
       ...(c.key === undefined ? {} : { key: c.key }),
       rejectUnauthorized: c.insecureSkipTlsVerify !== true,

@@ -113,6 +113,32 @@ describe('GarbageCollector', () => {
     }
   });
 
+  it('an update that keeps the owner references is not re-checked; a changed reference is', async () => {
+    const { cluster, gc, drain, stop } = await setup({
+      replicaSets: [obj('rs', 'rs-uid')],
+      pods: [obj('p', 'p1', [ref('ReplicaSet', 'rs', 'rs-uid')])],
+    });
+    try {
+      await drain();
+      const pods = cluster.clientset.resource<KubeObject>(R.pods);
+      const pod = cluster.peek(R.pods, 'ns', 'p') ?? assert.fail('no pod');
+      // A status write (what kubelets and lease renewals do all day): nothing to check.
+      await pods.update('ns', { ...pod, status: { phase: 'Running' } } as KubeObject);
+      for (let i = 0; i < 30; i++) await new Promise<void>((r) => setImmediate(r));
+      assert.equal(gc.queue.len(), 0);
+      // Pointing the reference at an owner that does not exist: checked, and the pod goes.
+      const again = cluster.peek(R.pods, 'ns', 'p') ?? assert.fail('no pod');
+      await pods.update('ns', {
+        ...again,
+        metadata: { ...again.metadata, ownerReferences: [ref('ReplicaSet', 'gone', 'gone-uid')] },
+      });
+      await drain();
+      assert.deepEqual(names(cluster, R.pods), []);
+    } finally {
+      await stop();
+    }
+  });
+
   it('drops references to absent owners when a live owner remains', async () => {
     const { cluster, drain, stop } = await setup({
       configMaps: [obj('owner', 'cm-uid')],

@@ -73,6 +73,24 @@ const hasFinalizer = (o: KubeObject, f: string): boolean =>
 const deleting = (o: KubeObject): boolean => o.metadata?.deletionTimestamp !== undefined;
 const gvrId = (g: GroupVersionResource): string => `${g.group}/${g.version}/${g.resource}`;
 
+/** Whether the owner references differ (added, removed or changed: upstream referencesDiffs). */
+function referencesChanged(old: KubeObject, cur: KubeObject): boolean {
+  const a = old.metadata?.ownerReferences ?? [];
+  const b = cur.metadata?.ownerReferences ?? [];
+  if (a.length !== b.length) return true;
+  const byUid = new Map(a.map((r) => [r.uid, r]));
+  return b.some((r) => {
+    const o = byUid.get(r.uid);
+    return (
+      o?.apiVersion !== r.apiVersion ||
+      o.kind !== r.kind ||
+      o.name !== r.name ||
+      o.controller !== r.controller ||
+      o.blockOwnerDeletion !== r.blockOwnerDeletion
+    );
+  });
+}
+
 /**
  * The garbage collector. The constructor registers one informer per resource (with an owner
  * index); the caller starts the factory and calls `run`. Queue keys are
@@ -110,7 +128,13 @@ export class GarbageCollector {
         },
         onUpdate: (old, cur) => {
           if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
-          if ((cur.metadata?.ownerReferences ?? []).length > 0 || deleting(cur))
+          // As upstream's graph builder: an update matters only when the references changed or
+          // the object started going away; a Lease renewal or a pod status write does not
+          // (with 1,000 nodes that was 100 owner checks a second for nothing).
+          if (
+            deleting(cur) ||
+            ((cur.metadata?.ownerReferences ?? []).length > 0 && referencesChanged(old, cur))
+          )
             this.queue.add(key(cur));
           // An owner starting deletion, or changing, may free or doom its dependents.
           if (deleting(cur)) this.enqueueDependents(cur.metadata?.uid ?? '');

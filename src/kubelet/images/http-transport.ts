@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { defaultTrustedCAs } from '../../util/host/tls-roots.ts';
 import type { RegistryRequest, RegistryResponse, RegistryTransport } from './distribution.ts';
 
 /** Options of the node transport. */
@@ -24,10 +25,12 @@ export function nodeTransport(options: NodeTransportOptions = {}): RegistryTrans
 } {
   const maxSockets = options.maxSockets ?? 8;
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
+  const ca = options.ca ?? defaultTrustedCAs();
   const httpsAgent = new https.Agent({
     keepAlive: true,
     maxSockets,
-    ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    // Registries are verified against the default roots unless told otherwise.
+    ...(ca !== undefined ? { ca } : {}),
   });
   const timeoutMs = options.timeoutMs ?? 60_000;
   return {

@@ -8,6 +8,7 @@
 import { Agent, request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
+import { defaultTrustedCAs } from '../../../util/host/tls-roots.ts';
 
 /** Where and how to POST one AdmissionReview. */
 export interface WebhookTarget {
@@ -69,7 +70,9 @@ export class WebhookHttpClient {
       this.agents.set(target.agentKey, existing);
       return existing;
     }
-    const agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8, ca: target.ca });
+    // Without a caBundle the webhook is verified against the default roots (upstream: the system's).
+    const ca = target.ca ?? defaultTrustedCAs();
+    const agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8, ca });
     this.agents.set(target.agentKey, agent);
     if (this.agents.size > MAX_AGENTS) {
       const oldest = this.agents.keys().next();
