@@ -19,6 +19,7 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DetailedPeerCertificate } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { isAlreadyExists, isForbidden, isUnauthorized } from '../api/index.ts';
@@ -31,6 +32,7 @@ import {
   csrName,
   csrOutcome,
   findPinnedCertificate,
+  SIGNER_KUBELET_SERVING,
   type NodeClientRequest,
 } from './agent-csr.ts';
 import { writeFileAtomic } from './data-dir.ts';
@@ -297,7 +299,8 @@ const CSR_RESOURCE = {
 } as const;
 
 /**
- * Files a CertificateSigningRequest for `request` and waits (get, then watch by name) until it
+ * Files a CertificateSigningRequest for `request` (a client certificate, or a kubelet serving
+ * one with its SANs) and waits (get, then watch by name) until it
  * is approved and signed. Resolves the certificate and key (PEM); the pending key file is
  * removed once the caller stored them. Throws AgentError when the server refuses the request
  * (a wrong or expired token: 401), denies or fails it, deletes it, or `timeoutMs` passes.
@@ -311,8 +314,16 @@ export async function requestClientCertificate(
   const { csrPem } = createCertificateRequest({
     commonName: opts.request.commonName,
     organizations: [...opts.request.organizations],
+    ...(opts.request.dnsNames !== undefined ? { dnsNames: [...opts.request.dnsNames] } : {}),
+    ...(opts.request.ipAddresses !== undefined
+      ? { ipAddresses: [...opts.request.ipAddresses] }
+      : {}),
     keyPem: keyPem(key),
   });
+  const what =
+    opts.request.signerName === SIGNER_KUBELET_SERVING
+      ? 'serving certificate'
+      : 'client certificate';
   const { clientset, transport } = newRestClientset(opts.config, { maxRetries: 3 });
   const client = clientset.resource<CertificateSigningRequest>(CSR_RESOURCE);
   const timeout = AbortSignal.timeout(opts.timeoutMs);
@@ -331,7 +342,7 @@ export async function requestClientCertificate(
         },
       });
       opts.log.info(
-        `Requested a client certificate for ${opts.request.commonName} (CertificateSigningRequest ${name}); waiting for it to be approved and signed`,
+        `Requested a ${what} for ${opts.request.commonName} (CertificateSigningRequest ${name}); waiting for it to be approved and signed`,
       );
     } catch (err) {
       if (isUnauthorized(err)) {
@@ -341,7 +352,7 @@ export async function requestClientCertificate(
         );
       }
       if (isForbidden(err)) {
-        throw new AgentError(`not allowed to request a client certificate: ${errorText(err)}`, {
+        throw new AgentError(`not allowed to request a ${what}: ${errorText(err)}`, {
           cause: err,
         });
       }
@@ -390,4 +401,40 @@ function keyPem(key: KeyObject): string {
 /** Removes the pending key once its certificate is stored. */
 export async function forgetPendingKey(files: AgentFiles): Promise<void> {
   await rm(files.pendingKey, { force: true });
+}
+
+/**
+ * Waits until `deadline` (re-checking the clock at most every hour, so a suspended machine
+ * renews promptly after resuming), then runs `renew` until it succeeds, retrying every 30 s.
+ * Resolves undefined when `signal` aborts first.
+ */
+export async function renewAt<T>(
+  deadline: Date,
+  now: () => Date,
+  signal: AbortSignal,
+  renew: () => Promise<T>,
+  onError: (err: unknown) => void,
+): Promise<T | undefined> {
+  const pause = async (ms: number): Promise<boolean> => {
+    try {
+      await sleep(ms, undefined, { signal });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (;;) {
+    const left = deadline.getTime() - now().getTime();
+    if (left <= 0) break;
+    if (!(await pause(Math.min(left, 3_600_000)))) return undefined;
+  }
+  while (!signal.aborted) {
+    try {
+      return await renew();
+    } catch (err) {
+      onError(err);
+      if (!(await pause(30_000))) return undefined;
+    }
+  }
+  return undefined;
 }

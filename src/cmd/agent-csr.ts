@@ -12,6 +12,8 @@ import { DerError, readChildren, readElement } from '../api/pki/index.ts';
 export const SIGNER_KUBE_APISERVER_CLIENT = 'kubernetes.io/kube-apiserver-client';
 /** certificates.k8s.io signer of kubelet client certificates (`system:node:<name>`). */
 export const SIGNER_KUBE_APISERVER_CLIENT_KUBELET = 'kubernetes.io/kube-apiserver-client-kubelet';
+/** certificates.k8s.io signer of kubelet serving certificates. */
+export const SIGNER_KUBELET_SERVING = 'kubernetes.io/kubelet-serving';
 /** The CN prefix of a remote simulated node pool's client certificate. */
 export const SIMULATED_POOL_CN_PREFIX = 'skiff:simulated-node-pool:';
 
@@ -25,6 +27,58 @@ export interface NodeClientRequest {
   organizations: readonly string[];
   /** certificates.k8s.io/v1 key usages, as the kubelet sends them. */
   usages: readonly string[];
+  /** DNS subjectAltNames (serving certificates only). */
+  dnsNames?: readonly string[];
+  /** IP subjectAltNames, canonical text (serving certificates only). */
+  ipAddresses?: readonly string[];
+}
+
+/** The SANs a kubelet serving certificate asks for: the Node's own addresses. */
+export interface ServingNames {
+  dnsNames: string[];
+  ipAddresses: string[];
+}
+
+/** A Node's `status.addresses` entry. */
+export interface NodeAddressView {
+  type: string;
+  address: string;
+}
+
+/**
+ * The SANs of a kubelet's serving certificate from its Node's `status.addresses`, as the
+ * kubelet's serving certificate manager builds its template: Hostname, InternalDNS and
+ * ExternalDNS as DNS names, InternalIP and ExternalIP as IPs; each once, in order.
+ */
+export function servingNamesOf(addresses: readonly NodeAddressView[]): ServingNames {
+  const dnsNames: string[] = [];
+  const ipAddresses: string[] = [];
+  for (const a of addresses) {
+    const list =
+      a.type === 'Hostname' || a.type === 'InternalDNS' || a.type === 'ExternalDNS'
+        ? dnsNames
+        : a.type === 'InternalIP' || a.type === 'ExternalIP'
+          ? ipAddresses
+          : undefined;
+    if (list !== undefined && a.address !== '' && !list.includes(a.address)) list.push(a.address);
+  }
+  return { dnsNames, ipAddresses };
+}
+
+/**
+ * The kubelet's serving certificate request (upstream kubelet serving certificate manager with
+ * an ECDSA key): signer kubelet-serving, CN `system:node:<name>`, O system:nodes, usages digital
+ * signature and server auth (key encipherment is for RSA keys only), the Node's names and IPs.
+ */
+export function kubeletServingRequest(nodeName: string, names: ServingNames): NodeClientRequest {
+  return {
+    signerName: SIGNER_KUBELET_SERVING,
+    commonName: `system:node:${nodeName}`,
+    organizations: ['system:nodes'],
+    usages: ['digital signature', 'server auth'],
+    dnsNames: [...names.dnsNames],
+    ipAddresses: [...names.ipAddresses],
+  };
 }
 
 /**
@@ -132,8 +186,8 @@ export function rotationDeadline(notBefore: Date, notAfter: Date, random: number
 
 /**
  * The CSR name the kubelet's bootstrap uses (upstream digestedName): `node-csr-` and the
- * unpadded base64url SHA-512/256 of the public key, CN, O values and usages, each base64url
- * encoded and followed by `|`. The same key and subject always give the same name, so an agent
+ * unpadded base64url SHA-512/256 of the public key, CN, O values and usages (then, for a
+ * serving request, its DNS and IP SANs), each base64url encoded and followed by `|`. The same key and subject always give the same name, so an agent
  * restarted while waiting finds its pending request instead of filing a second one.
  */
 export function csrName(spkiDer: Buffer, request: NodeClientRequest): string {
@@ -146,6 +200,9 @@ export function csrName(spkiDer: Buffer, request: NodeClientRequest): string {
   write(Buffer.from(request.commonName));
   for (const o of request.organizations) write(Buffer.from(o));
   for (const u of request.usages) write(Buffer.from(u));
+  // Client requests carry no SANs, so their names stay upstream's.
+  for (const d of request.dnsNames ?? []) write(Buffer.from(d));
+  for (const ip of request.ipAddresses ?? []) write(Buffer.from(ip));
   return `node-csr-${hash.digest('base64url')}`;
 }
 

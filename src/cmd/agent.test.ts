@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { agentFlagsFrom, runAgent } from './agent.ts';
 import type { AgentOptionBag } from './agent.ts';
 
@@ -103,14 +106,83 @@ describe('agentFlagsFrom', () => {
   }
 });
 
+describe('agentFlagsFrom: the real kubelet', () => {
+  it('takes --node-ip and --kubelet-port without --simulated', async () => {
+    const flags = await agentFlagsFrom(
+      { ...base, simulated: undefined, nodeIp: '192.168.1.5', kubeletPort: '0' },
+      defaults,
+    );
+    assert.equal(flags.simulated, undefined);
+    assert.equal(flags.nodeIp, '192.168.1.5');
+    assert.equal(flags.kubeletPort, 0);
+  });
+
+  for (const [name, opts, message] of [
+    [
+      'a bad node IP',
+      { ...base, simulated: undefined, nodeIp: '10.0.0' },
+      '--node-ip "10.0.0" must be an IPv4 or IPv6 address.',
+    ],
+    [
+      'a bad port',
+      { ...base, simulated: undefined, kubeletPort: '70000' },
+      '--kubelet-port "70000" must be a port number from 0 to 65535.',
+    ],
+    [
+      'kubelet flags with --simulated',
+      { ...base, nodeIp: '10.0.0.2' },
+      '--node-ip and --kubelet-port are for the real kubelet, not --simulated',
+    ],
+  ] as const) {
+    it(`rejects ${name}`, async () => {
+      await assert.rejects(agentFlagsFrom(opts, defaults), { name: 'AgentFlagError', message });
+    });
+  }
+});
+
 describe('runAgent', () => {
-  it('says the real kubelet is not built yet (issue 7) without --simulated', async () => {
+  it('refuses to join as a real node when the preflight fails, before contacting the server', async () => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
     const flags = await agentFlagsFrom({ ...base, simulated: undefined }, defaults);
-    assert.equal(await runAgent(flags, { io }), 1);
+    let probed = 0;
+    const preflight = (): Promise<readonly string[]> => {
+      probed++;
+      return Promise.resolve([
+        'runc is not installed: apt-get install -y runc',
+        'not running as root: run skiff agent as root',
+      ]);
+    };
+    assert.equal(await runAgent(flags, { io, preflight }), 1);
+    assert.equal(probed, 1);
     assert.deepEqual(lines, [
-      'skiff agent: error: the real kubelet (pods in runc containers) is not built yet (issue 7); pass --simulated N to join N simulated nodes',
+      'skiff agent: error: this machine cannot be a node:\n' +
+        '  - runc is not installed: apt-get install -y runc\n' +
+        '  - not running as root: run skiff agent as root',
+      'Fix the above, or pass --simulated N to join N simulated nodes instead.',
     ]);
+  });
+
+  it('does not run the kubelet preflight for simulated nodes', async () => {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    // An unreachable server: the join fails after the (skipped) preflight.
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-agent-test-'));
+    try {
+      const flags = await agentFlagsFrom(
+        { ...base, server: 'https://127.0.0.1:1', dataDir: dir },
+        defaults,
+      );
+      let probed = 0;
+      const preflight = (): Promise<readonly string[]> => {
+        probed++;
+        return Promise.resolve(['x']);
+      };
+      assert.equal(await runAgent(flags, { io, preflight }), 1);
+      assert.equal(probed, 0);
+      assert.ok(lines.some((l) => l.startsWith('skiff agent: error: cannot reach the server')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,18 +1,22 @@
 /**
  * `skiff agent --server URL --token T [--ca-cert-hash sha256:HEX | --ca-file F |
- * --insecure-skip-ca-verification] [--node-name NAME] [--data-dir DIR] --simulated N`: joins a
- * machine to a running server. The agent trusts the server first (agent-bootstrap.ts), gets its
- * own client certificate through a CertificateSigningRequest filed with the bootstrap token,
- * keeps it in DIR/agent/ (reused on restart, renewed at 70-90% of its lifetime) and runs its
- * nodes as a client of the remote API server: today N simulated nodes `<node-name>-<i>` (the
- * same node pool `skiff server --simulated-nodes` runs in-process); the real kubelet is issue 7
- * (`agentKind` 'kubelet' and nodeClientRequest('kubelet', ...) are ready for it).
+ * --insecure-skip-ca-verification] [--node-name NAME] [--data-dir DIR] [--node-ip IP]
+ * [--kubelet-port P] [--simulated N]`: joins a machine to a running server. The agent trusts the
+ * server first (agent-bootstrap.ts), gets its own client certificate through a
+ * CertificateSigningRequest filed with the bootstrap token, keeps it in DIR/agent/ (reused on
+ * restart, renewed at 70-90% of its lifetime) and runs as a client of the remote API server:
+ *
+ * - without `--simulated`, this machine is the node `<node-name>` (`system:node:<name>`): the
+ *   real kubelet as `skiff up` runs it (node-agent.ts), after the same preflight (root, runc,
+ *   CNI plugins...), which refuses before anything is sent; its serving certificate comes from
+ *   a kubelet-serving CSR (agent-kubelet.ts);
+ * - with `--simulated N`, N simulated nodes `<node-name>-<i>` (the node pool `skiff server
+ *   --simulated-nodes` runs in-process) as `skiff:simulated-node-pool:<name>`.
  *
  * program.ts declares the verb with registerAgentCommand; everything heavier loads when it runs.
  */
 import { X509Certificate } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
@@ -30,8 +34,12 @@ export interface AgentFlags {
   trust: AgentTrust;
   dataDir?: string;
   nodeName: string;
-  /** Number of simulated nodes; undefined: the real kubelet (not built yet). */
+  /** Number of simulated nodes; undefined: the real kubelet. */
   simulated?: number;
+  /** The real kubelet's node IP (default: the first non-loopback IPv4 address). */
+  nodeIp?: string;
+  /** The real kubelet's port (default 10250; 0 picks a free one). */
+  kubeletPort?: number;
   /** How long to wait for the certificate to be approved and signed. */
   bootstrapTimeoutMs: number;
 }
@@ -59,6 +67,8 @@ export interface AgentOptionBag {
   nodeName?: unknown;
   simulated?: unknown;
   bootstrapTimeout?: unknown;
+  nodeIp?: unknown;
+  kubeletPort?: unknown;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -152,6 +162,23 @@ export async function agentFlagsFrom(
     }
     simulated = n;
   }
+  const { kubeletPortError, nodeIpError } = await import('./server-flags.ts');
+  const nodeIp = str(opts.nodeIp);
+  const nodeIpProblem = nodeIp === undefined ? undefined : nodeIpError(nodeIp);
+  if (nodeIpProblem !== undefined) {
+    throw new AgentFlagError(`--node-ip ${JSON.stringify(nodeIp)} ${nodeIpProblem}`);
+  }
+  const portText =
+    typeof opts.kubeletPort === 'number' ? String(opts.kubeletPort) : str(opts.kubeletPort);
+  const portProblem = portText === undefined ? undefined : kubeletPortError(portText);
+  if (portProblem !== undefined) {
+    throw new AgentFlagError(`--kubelet-port ${JSON.stringify(portText)} ${portProblem}`);
+  }
+  if (simulated !== undefined && (nodeIp !== undefined || portText !== undefined)) {
+    throw new AgentFlagError(
+      '--node-ip and --kubelet-port are for the real kubelet, not --simulated',
+    );
+  }
   const { DurationError, parseGoDuration } = await import('./token.ts');
   const timeoutText = str(opts.bootstrapTimeout) ?? DEFAULT_BOOTSTRAP_TIMEOUT;
   let ns: bigint;
@@ -173,6 +200,8 @@ export async function agentFlagsFrom(
   const dataDir = str(opts.dataDir);
   if (dataDir !== undefined) flags.dataDir = dataDir;
   if (simulated !== undefined) flags.simulated = simulated;
+  if (nodeIp !== undefined) flags.nodeIp = nodeIp;
+  if (portText !== undefined) flags.kubeletPort = Number(portText);
   return flags;
 }
 
@@ -191,26 +220,45 @@ export interface RunAgentOptions {
   /** Stops the agent like SIGTERM does (tests); signals are handled either way. */
   signal?: AbortSignal;
   now?: () => Date;
+  /**
+   * The real kubelet's preflight: the problems (each with its fix) that keep this machine from
+   * running containers; default: the kubelet's own checks of this host.
+   */
+  preflight?: () => Promise<readonly string[]>;
 }
 
 const SIMULATED_IDENTITY = 'simulated-nodes';
+const KUBELET_IDENTITY = 'kubelet';
 /** The User-Agent of the bootstrap requests (the pool's own requests carry the pool's). */
 const AGENT_USER_AGENT = 'kubelet/v1.32.0 (linux/amd64) kubernetes/skiff-simulated';
+/** The real kubelet's User-Agent (its field manager is `kubelet`, as upstream's). */
+const KUBELET_USER_AGENT = 'kubelet/v1.32.0 (linux/amd64) kubernetes/skiff';
+
+async function hostPreflight(): Promise<readonly string[]> {
+  const { preflight, probeHost } = await import('../kubelet/agent/index.ts');
+  return preflight(await probeHost()).map((p) => p.message);
+}
 
 /**
  * Runs the agent until SIGINT/SIGTERM (or `opts.signal`). Resolves to the exit code: 0 after a
- * clean stop; 1 after one line on stderr when it cannot join (real kubelet asked for, untrusted
- * server, refused token, denied or timed-out certificate request).
+ * clean stop; 1 after the reasons on stderr when it cannot join (the real kubelet's preflight
+ * fails, untrusted server, refused token, denied or timed-out certificate request, a kubelet
+ * that cannot start).
  */
 export async function runAgent(flags: AgentFlags, opts: RunAgentOptions = {}): Promise<number> {
   const io = opts.io ?? processIo;
   const now = opts.now ?? ((): Date => new Date());
-  if (flags.simulated === undefined) {
-    io.err(
-      'skiff agent: error: the real kubelet (pods in runc containers) is not built yet (issue 7); ' +
-        'pass --simulated N to join N simulated nodes',
-    );
-    return 1;
+  const kubelet = flags.simulated === undefined;
+  if (kubelet) {
+    // Before anything is sent: a node that cannot run containers must not join half-way.
+    const problems = await (opts.preflight ?? hostPreflight)();
+    if (problems.length > 0) {
+      io.err(
+        `skiff agent: error: this machine cannot be a node:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      );
+      io.err('Fix the above, or pass --simulated N to join N simulated nodes instead.');
+      return 1;
+    }
   }
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -237,8 +285,8 @@ export async function runAgent(flags: AgentFlags, opts: RunAgentOptions = {}): P
     const dataDir = resolveDataDir(flags.dataDir);
     await prepareDataDir(dataDir);
     await mkdir(join(dataDir, 'agent'), { recursive: true, mode: 0o700 });
-    const files = boot.agentFiles(dataDir, SIMULATED_IDENTITY);
-    const request = nodeClientRequest('simulated', flags.nodeName);
+    const files = boot.agentFiles(dataDir, kubelet ? KUBELET_IDENTITY : SIMULATED_IDENTITY);
+    const request = nodeClientRequest(kubelet ? 'kubelet' : 'simulated', flags.nodeName);
     const pins = flags.trust.kind === 'pin' ? flags.trust.pins : [];
     const log = { info: io.out };
 
@@ -278,6 +326,10 @@ export async function runAgent(flags: AgentFlags, opts: RunAgentOptions = {}): P
       io.out(`Client certificate issued; kubeconfig written to ${files.kubeconfig}`);
     }
 
+    if (flags.simulated === undefined) {
+      await runKubelet(creds, flags, dataDir, files, stop.signal, io, now);
+      return 0;
+    }
     const { runSimulatedNodePool, SIMULATED_POOL_USER_AGENT } =
       await import('./scheduler-and-nodes.ts');
     const count = flags.simulated;
@@ -304,7 +356,7 @@ export async function runAgent(flags: AgentFlags, opts: RunAgentOptions = {}): P
       const run = new AbortController();
       const runSignal = AbortSignal.any([stop.signal, run.signal]);
       const renewal = new AbortController();
-      const renewed = renewAt(
+      const renewed = boot.renewAt(
         deadline,
         now,
         AbortSignal.any([stop.signal, renewal.signal]),
@@ -335,7 +387,8 @@ export async function runAgent(flags: AgentFlags, opts: RunAgentOptions = {}): P
     return 0;
   } catch (err) {
     const expected =
-      err instanceof Error && (err.name === 'AgentError' || err.name === 'DataDirError');
+      err instanceof Error &&
+      (err.name === 'AgentError' || err.name === 'DataDirError' || err.name === 'PreflightError');
     io.err(`skiff agent: error: ${err instanceof Error ? err.message : String(err)}`);
     if (!expected && err instanceof Error && process.env['SKIFF_DEBUG'] === '1') {
       io.err(err.stack ?? err.message);
@@ -350,39 +403,91 @@ export async function runAgent(flags: AgentFlags, opts: RunAgentOptions = {}): P
 }
 
 /**
- * Waits until `deadline` (re-checking the clock at most every hour, so a suspended machine
- * renews promptly after resuming), then runs `renew` until it succeeds, retrying every 30 s.
- * Resolves undefined when `signal` aborts first.
+ * This machine as the node `flags.nodeName` with the client credentials `initial`, until
+ * `signal` aborts: startRealNode (node-agent.ts) over a transport that moves to each renewed
+ * client certificate, with the serving certificate from kubelet-serving CSRs. Rejects when the
+ * node cannot start.
  */
-async function renewAt<T>(
-  deadline: Date,
-  now: () => Date,
+async function runKubelet(
+  initial: AgentCredentials,
+  flags: AgentFlags,
+  dataDir: string,
+  files: AgentFiles,
   signal: AbortSignal,
-  renew: () => Promise<T>,
-  onError: (err: unknown) => void,
-): Promise<T | undefined> {
-  const pause = async (ms: number): Promise<boolean> => {
-    try {
-      await sleep(ms, undefined, { signal });
-      return true;
-    } catch {
-      return false;
+  io: CommandIo,
+  now: () => Date,
+): Promise<void> {
+  const boot = await import('./agent-bootstrap.ts');
+  const { nodeClientRequest, rotationDeadline } = await import('./agent-csr.ts');
+  const { RotatingTransport, csrServingSource, rotatingNodeClient } =
+    await import('./agent-kubelet.ts');
+  const { startRealNode } = await import('./node-agent.ts');
+  const request = nodeClientRequest('kubelet', flags.nodeName);
+  const log = { info: io.out };
+  let creds = initial;
+  const transport = new RotatingTransport(boot.restConfigOfCredentials(creds, KUBELET_USER_AGENT));
+  const renewing = new AbortController();
+  const renewSignal = AbortSignal.any([signal, renewing.signal]);
+  // The client certificate is renewed in the background; the node's requests move to it at once.
+  const renewal = (async (): Promise<void> => {
+    while (!renewSignal.aborted) {
+      const current = creds;
+      const cert = new X509Certificate(current.certPem);
+      const deadline = rotationDeadline(
+        new Date(cert.validFrom),
+        new Date(cert.validTo),
+        Math.random(),
+      );
+      const fresh = await boot.renewAt(
+        deadline,
+        now,
+        renewSignal,
+        async () => {
+          const next = await renewCredentials(current, flags, request, files, renewSignal, log);
+          await boot.storeCredentials(files, next);
+          await boot.forgetPendingKey(files);
+          return next;
+        },
+        (err) => {
+          io.err(
+            `skiff agent: warning: renewing the client certificate failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        },
+      );
+      if (fresh === undefined) return;
+      creds = fresh;
+      transport.rotate(boot.restConfigOfCredentials(fresh, KUBELET_USER_AGENT));
+      io.out(`Client certificate renewed; kubeconfig written to ${files.kubeconfig}`);
     }
-  };
-  for (;;) {
-    const left = deadline.getTime() - now().getTime();
-    if (left <= 0) break;
-    if (!(await pause(Math.min(left, 3_600_000)))) return undefined;
+  })();
+  try {
+    await startRealNode({
+      nodeName: flags.nodeName,
+      dataDir,
+      ...(flags.nodeIp !== undefined ? { nodeIp: flags.nodeIp } : {}),
+      ...(flags.kubeletPort !== undefined ? { kubeletPort: flags.kubeletPort } : {}),
+      // The server's controller-manager gives the Node its pod CIDR.
+      nodeIpam: true,
+      client: () => rotatingNodeClient(transport),
+      clientCaPem: creds.caPem,
+      serving: csrServingSource({
+        dataDir,
+        caPem: creds.caPem,
+        restConfig: () => boot.restConfigOfCredentials(creds, KUBELET_USER_AGENT),
+        timeoutMs: flags.bootstrapTimeoutMs,
+        now,
+      }),
+      signal,
+      out: io.out,
+      warn: (m) => {
+        io.err(`skiff agent: ${m}`);
+      },
+    });
+  } finally {
+    renewing.abort();
+    await renewal;
+    transport.close();
   }
-  while (!signal.aborted) {
-    try {
-      return await renew();
-    } catch (err) {
-      onError(err);
-      if (!(await pause(30_000))) return undefined;
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -433,14 +538,15 @@ async function renewCredentials(
 export function registerAgentCommand(program: Command): Command {
   return program
     .command('agent')
-    .summary('join this machine to a server (today: simulated nodes)')
+    .summary('join this machine to a server as a node (or as simulated nodes)')
     .description(
-      'Join this machine to a running `skiff server` as nodes, like `kubeadm join` or `k3s agent`: ' +
+      'Join this machine to a running `skiff server` as a node, like `kubeadm join` or `k3s agent`: ' +
         'check the server against the CA pin, file a CertificateSigningRequest with the bootstrap ' +
         'token, keep the issued client certificate in DIR/agent/ (reused on restart, renewed ' +
-        'before it expires) and run the nodes against the server.\n\n' +
-        'On the server, `skiff token create --print-join-command` prints the command line.\n' +
-        'The real kubelet (runc) is not built yet: pass --simulated N for N simulated nodes.',
+        'before it expires) and run the node against the server: the real kubelet (runc ' +
+        'containers, as `skiff up` runs it; its serving certificate through a kubelet-serving ' +
+        'CSR), or with --simulated N, N simulated nodes.\n\n' +
+        'On the server, `skiff token create --print-join-command` prints the command line.',
     )
     .addOption(new Option('--server <url>', 'the API server to join, https://HOST:PORT'))
     .addOption(
@@ -470,7 +576,7 @@ export function registerAgentCommand(program: Command): Command {
     .addOption(
       new Option(
         '--node-name <name>',
-        'node name (prefix of simulated nodes: NAME-0, NAME-1, ...)',
+        'node name (with --simulated, the prefix of NAME-0, NAME-1, ...)',
       ).default(undefined, 'the host name'),
     )
     .addOption(
@@ -481,6 +587,18 @@ export function registerAgentCommand(program: Command): Command {
           }
           return value;
         },
+      ),
+    )
+    .addOption(
+      new Option(
+        '--node-ip <ip>',
+        "the node's IP address (default: the first non-loopback IPv4 address)",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--kubelet-port <port>',
+        "the kubelet's HTTPS port (default 10250; 0: a free one)",
       ),
     )
     .addOption(

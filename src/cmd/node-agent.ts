@@ -1,12 +1,17 @@
 /**
- * This machine as a node of `skiff up` (issue 7): the real kubelet (src/kubelet/agent) with
- * runc, images, CNI and cgroups, and its HTTPS server (src/kubelet/server) for `kubectl
- * logs|exec|attach|port-forward`, in the server's process but through the client library like
- * any other component. Its identity is `system:node:<name>` (group system:nodes), issued from
- * the cluster CA as the other in-process components' are; its serving certificate is signed by
- * the same CA, so the API server verifies it. The pod CIDR comes from the controller-manager's
- * node IPAM controller (the Node is created first so that it gets one).
+ * This machine as a node (issue 7): the real kubelet (src/kubelet/agent) with runc, images, CNI
+ * and cgroups, and its HTTPS server (src/kubelet/server) for `kubectl
+ * logs|exec|attach|port-forward`, always through the client library like any other component.
+ * {@link startRealNode} is the part `skiff up` and `skiff agent` share: it takes the node's
+ * client (a factory) and where its serving certificate comes from. {@link runRealNode} is
+ * `skiff up`'s node, in the server's process: its identity is `system:node:<name>` (group
+ * system:nodes), issued from the cluster CA as the other in-process components' are, and its
+ * serving certificate is signed by the same CA directly, so the API server verifies it;
+ * `skiff agent` gets both through CertificateSigningRequests (agent-kubelet.ts). The pod CIDR
+ * comes from the controller-manager's node IPAM controller (the Node is created first so that
+ * it gets one).
  */
+import { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists, isNotFound } from '../api/index.ts';
@@ -29,6 +34,73 @@ import {
 import { freePorts } from '../storage/etcd/index.ts';
 import { restConfigOf } from './component-identity.ts';
 import { ensureClientCertificate } from './data-dir.ts';
+
+/** The node's client to the API server; `close` releases it once the node stopped. */
+export interface NodeClient {
+  readonly clientset: Clientset;
+  close(): void;
+}
+
+/** A kubelet serving certificate and its key (PEM). */
+export interface ServingCertificate {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** What a {@link ServingCertificateSource} may use. */
+export interface ServingContext {
+  /** The node's own client. */
+  readonly clientset: Clientset;
+  readonly nodeName: string;
+  /** The node's primary IP (its InternalIP). */
+  readonly nodeIp: string;
+  /** Aborts when the node stops. */
+  readonly signal: AbortSignal;
+  out(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * Where the kubelet's serving certificate comes from. `initial` is called once the kubelet runs
+ * (it registers its Node in parallel, so a source may wait for the Node's addresses) and the
+ * kubelet server listens once it resolves; `rotate`, when present, runs until `ctx.signal`
+ * aborts and hands each renewed certificate to `update` (the server swaps its TLS context:
+ * open connections keep the old one).
+ */
+export interface ServingCertificateSource {
+  initial(ctx: ServingContext): Promise<ServingCertificate>;
+  rotate?(
+    ctx: ServingContext,
+    current: ServingCertificate,
+    update: (next: ServingCertificate) => void,
+  ): Promise<void>;
+}
+
+/** What {@link startRealNode} needs. */
+export interface StartRealNodeOptions {
+  readonly nodeName: string;
+  /** The node's state (images, containers, pod dirs, logs) lives here. */
+  readonly dataDir: string;
+  /** Default: the first non-loopback IPv4 address. */
+  readonly nodeIp?: string;
+  /** Default 10250; 0 picks a free port. */
+  readonly kubeletPort?: number;
+  /** Whether a node IPAM controller gives the Node its pod CIDR (else 10.42.0.0/24). */
+  readonly nodeIpam: boolean;
+  /** Makes the node's client; called once, closed when the node stops. */
+  readonly client: () => NodeClient;
+  /** The CA of the client certificates the kubelet server accepts (the cluster CA). */
+  readonly clientCaPem: string;
+  readonly serving: ServingCertificateSource;
+  /**
+   * Called once the kubelet server listens (e.g. the control-plane labels); `signal` aborts when
+   * the node stops; a rejection is warned.
+   */
+  readonly onListening?: (signal: AbortSignal) => Promise<void>;
+  readonly signal: AbortSignal;
+  out(message: string): void;
+  warn(message: string): void;
+}
 
 /** What the node needs from `skiff up`. */
 export interface RealNodeOptions {
@@ -151,18 +223,18 @@ async function labelControlPlane(
   }
 }
 
-/** Runs this machine's node until `signal` aborts; rejects when it cannot start. */
-export async function runRealNode(opts: RealNodeOptions): Promise<void> {
-  const nodeName = nodeNameOfHost();
+/**
+ * Runs the real kubelet for this machine until `opts.signal` aborts: the pod CIDR (waiting for
+ * the node IPAM controller), the host kubelet (its preflight rejects with every problem), the
+ * kubelet (Node registration, Lease, pods) and, once the serving certificate is there, the
+ * kubelet's HTTPS server with TokenReview/SubjectAccessReview authn/authz. Rejects when it cannot
+ * start or the kubelet fails; resolves after a clean stop (containers keep running).
+ */
+export async function startRealNode(opts: StartRealNodeOptions): Promise<void> {
+  const { nodeName } = opts;
   const nodeIp = opts.nodeIp ?? defaultNodeIP();
-  const identity = await ensureClientCertificate(opts.dataDir, opts.ca, 'kubelet', {
-    commonName: `system:node:${nodeName}`,
-    organizations: ['system:nodes'],
-  });
-  const id = { server: opts.server, caPem: opts.ca.certPem, ...identity.pair };
-  const { clientset, transport } = newRestClientset(
-    restConfigOf(id, `kubelet/v1.32.0 (linux/amd64) kubernetes/skiff`),
-  );
+  const client = opts.client();
+  const { clientset } = client;
   const recorder = newEventRecorder(clientset, { component: 'kubelet', host: nodeName });
   let port = opts.kubeletPort ?? DEFAULT_KUBELET_PORT;
   if (port === 0) port = (await freePorts(1))[0] ?? DEFAULT_KUBELET_PORT;
@@ -183,48 +255,151 @@ export async function runRealNode(opts: RealNodeOptions): Promise<void> {
         },
       },
     });
-    // The serving certificate as the kubelet's own (CN system:node:<name>), for the names and
-    // addresses the API server may dial.
-    const serving = issueCertificate(opts.ca, {
-      commonName: `system:node:${nodeName}`,
-      organizations: ['system:nodes'],
-      dnsNames: [nodeName, 'localhost'],
-      ipAddresses: [...new Set([nodeIp, '127.0.0.1'])],
-      usages: ['server'],
-      validDays: 365,
+    // The kubelet registers the Node while the serving certificate is obtained (a CSR source
+    // waits for the Node's addresses); a kubelet that fails stops the wait.
+    const stopped = new AbortController();
+    const nodeSignal = AbortSignal.any([opts.signal, stopped.signal]);
+    const running = host.kubelet.run(nodeSignal).finally(() => {
+      stopped.abort();
     });
-    const server = new KubeletServer({
-      backend: kubeletServerBackend(
-        host.kubelet,
-        host.runtime,
-        hostStats(host, nodeName, opts.dataDir),
-      ),
-      tls: { cert: serving.certPem, key: serving.keyPem, ca: opts.ca.certPem },
-      auth: {
-        x509: true,
-        token: tokenReviewAuthenticator(clientset),
-        authorize: subjectAccessReviewAuthorizer(clientset),
+    running.catch(() => undefined);
+    const ctx: ServingContext = {
+      clientset,
+      nodeName,
+      nodeIp,
+      signal: nodeSignal,
+      out: (m) => {
+        opts.out(m);
       },
-    });
-    await server.listen(port, '0.0.0.0');
-    opts.out(`Node ${nodeName} (${nodeIp}, pod CIDR ${podCIDR}): kubelet on port ${port}`);
-    const labelling =
-      opts.admin === undefined
-        ? Promise.resolve()
-        : labelControlPlane(opts, opts.admin, nodeName).catch((err: unknown) => {
-            opts.warn(
-              `node: cannot label ${nodeName}: ${err instanceof Error ? err.message : String(err)}`,
-            );
-          });
+      warn: (m) => {
+        opts.warn(m);
+      },
+    };
+    let server: KubeletServer | undefined;
+    let rotation: Promise<void> = Promise.resolve();
+    let listening: Promise<void> = Promise.resolve();
     try {
-      await host.kubelet.run(opts.signal);
+      const serving = await opts.serving.initial(ctx);
+      server = new KubeletServer({
+        backend: kubeletServerBackend(
+          host.kubelet,
+          host.runtime,
+          hostStats(host, nodeName, opts.dataDir),
+        ),
+        tls: { cert: serving.certPem, key: serving.keyPem, ca: opts.clientCaPem },
+        auth: {
+          x509: true,
+          token: tokenReviewAuthenticator(clientset),
+          authorize: subjectAccessReviewAuthorizer(clientset),
+        },
+      });
+      await server.listen(port, '0.0.0.0');
+      opts.out(`Node ${nodeName} (${nodeIp}, pod CIDR ${podCIDR}): kubelet on port ${port}`);
+      const https = server.httpServer;
+      if (opts.serving.rotate !== undefined) {
+        rotation = opts.serving
+          .rotate(ctx, serving, (next) => {
+            // New connections get the renewed certificate (the kubelet's certificate manager
+            // hands its tls.Config the current one through GetCertificate).
+            if (https instanceof HttpsServer) {
+              https.setSecureContext({
+                cert: next.certPem,
+                key: next.keyPem,
+                ca: opts.clientCaPem,
+              });
+            }
+          })
+          .catch((err: unknown) => {
+            opts.warn(`node: serving certificate rotation stopped: ${errorText(err)}`);
+          });
+      }
+      if (opts.onListening !== undefined) {
+        listening = opts.onListening(nodeSignal).catch((err: unknown) => {
+          opts.warn(`node: ${errorText(err)}`);
+        });
+      }
+      await running;
+    } catch (err) {
+      // Stopping while the serving certificate is awaited is a clean stop.
+      if (opts.signal.aborted) return;
+      // The kubelet's own failure explains more than a serving wait it interrupted.
+      if (stopped.signal.aborted) await running;
+      // Otherwise `finally` stops the kubelet: a node without its server must not run.
+      throw err;
     } finally {
-      await labelling;
-      await server.close();
+      stopped.abort();
+      await Promise.all([rotation, listening]);
+      await server?.close();
+      await running.catch(() => undefined);
       await host.close();
     }
   } finally {
     recorder.shutDown();
-    transport.close();
+    client.close();
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs this machine's node of `skiff up` until `signal` aborts; rejects when it cannot start. */
+export async function runRealNode(opts: RealNodeOptions): Promise<void> {
+  const nodeName = nodeNameOfHost();
+  const nodeIp = opts.nodeIp ?? defaultNodeIP();
+  const identity = await ensureClientCertificate(opts.dataDir, opts.ca, 'kubelet', {
+    commonName: `system:node:${nodeName}`,
+    organizations: ['system:nodes'],
+  });
+  const id = { server: opts.server, caPem: opts.ca.certPem, ...identity.pair };
+  const { admin } = opts;
+  await startRealNode({
+    nodeName,
+    dataDir: opts.dataDir,
+    nodeIp,
+    ...(opts.kubeletPort !== undefined ? { kubeletPort: opts.kubeletPort } : {}),
+    nodeIpam: opts.nodeIpam,
+    client: () => {
+      const { clientset, transport } = newRestClientset(
+        restConfigOf(id, `kubelet/v1.32.0 (linux/amd64) kubernetes/skiff`),
+      );
+      return {
+        clientset,
+        close: () => {
+          transport.close();
+        },
+      };
+    },
+    clientCaPem: opts.ca.certPem,
+    // The serving certificate as the kubelet's own (CN system:node:<name>), for the names and
+    // addresses the API server may dial, issued directly: this process holds the CA.
+    serving: {
+      initial: () =>
+        Promise.resolve(
+          issueCertificate(opts.ca, {
+            commonName: `system:node:${nodeName}`,
+            organizations: ['system:nodes'],
+            dnsNames: [nodeName, 'localhost'],
+            ipAddresses: [...new Set([nodeIp, '127.0.0.1'])],
+            usages: ['server'],
+            validDays: 365,
+          }),
+        ),
+    },
+    ...(admin === undefined
+      ? {}
+      : {
+          onListening: (signal) =>
+            labelControlPlane({ ...opts, signal }, admin, nodeName).catch((err: unknown) => {
+              throw new Error(`cannot label ${nodeName}: ${errorText(err)}`, { cause: err });
+            }),
+        }),
+    signal: opts.signal,
+    out: (m) => {
+      opts.out(m);
+    },
+    warn: (m) => {
+      opts.warn(m);
+    },
+  });
 }

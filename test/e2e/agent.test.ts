@@ -317,12 +317,6 @@ describe('skiff agent joins a server with a bootstrap token', () => {
     assert.equal(out.split('\n').filter((l) => /^edge-[012] +Ready /.test(l)).length, 3);
   });
 
-  it('says that the real kubelet is not built without --simulated', async () => {
-    const r = await runSkiff(['agent', ...joinArgs, '--data-dir', join(scratch, 'kubelet')]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /the real kubelet .* is not built yet \(issue 7\); pass --simulated N/);
-  });
-
   it('rejects bad flags with one line', async () => {
     const server = `https://127.0.0.1:${String(s.port)}`;
     for (const [args, message] of [

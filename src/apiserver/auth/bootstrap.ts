@@ -121,11 +121,13 @@ function skiffClusterRoles(): ClusterRole[] {
         verbs: ['create'],
       },
     ]),
+    // Beyond upstream's role: the approver also approves simulated node pools' client CSRs and
+    // nodes' own kubelet serving CSRs (src/controllers/certificates/approver.ts).
     role('skiff:controller:certificate-controller', [
       {
         apiGroups: ['certificates.k8s.io'],
         resources: ['signers'],
-        resourceNames: ['kubernetes.io/kube-apiserver-client'],
+        resourceNames: ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kubelet-serving'],
         verbs: ['approve'],
       },
     ]),

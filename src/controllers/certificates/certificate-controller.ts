@@ -12,7 +12,7 @@ import type {
   RateLimitingQueue,
 } from '../../client/index.ts';
 import { Controller, NOOP_LOGGER } from '../shared/index.ts';
-import type { ControllerLogger } from '../shared/index.ts';
+import type { CacheSource, ControllerLogger } from '../shared/index.ts';
 
 /** certificates.k8s.io/v1 certificatesigningrequests. */
 export const CSR_RESOURCE: GroupVersionResource = {
@@ -40,13 +40,15 @@ export class CertificateController {
     handle: (csr: CertificateSigningRequest) => Promise<void>;
     queue?: RateLimitingQueue<string>;
     logger?: ControllerLogger;
+    /** Other informers the handler reads (their caches are synced before the first sync). */
+    extraInformers?: readonly CacheSource[];
   }) {
     const informer = opts.informers.informer<CertificateSigningRequest>(CSR_RESOURCE);
     this.lister = informer.lister;
     this.controller = new Controller({
       name: opts.name,
       ...(opts.queue !== undefined ? { queue: opts.queue } : {}),
-      informers: [informer],
+      informers: [informer, ...(opts.extraInformers ?? [])],
       logger: opts.logger ?? NOOP_LOGGER,
       sync: (key) => this.sync(key),
     });

@@ -1,23 +1,27 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
 import {
   createCA,
   createCertificateRequest,
   isIssuedBy,
+  parseCSR,
   parseCertificateRequestPem,
   readCertificate,
 } from '../../api/index.ts';
-import { InformerFactory } from '../../client/index.ts';
+import { BUILTIN_RESOURCES, InformerFactory } from '../../client/index.ts';
 import { FakeCluster } from '../../client/fake/index.ts';
 import type { FakeAction } from '../../client/fake/index.ts';
 import { newRateLimitingQueue } from '../../client/workqueue/index.ts';
 import {
   CSR_RESOURCE,
+  KUBELET_SERVING_APPROVED_MESSAGE,
   NotApprovedError,
   certificateDurationMs,
   checkRequestForSigner,
+  kubeletServingVerdict,
   newCSRApprovingController,
   newCSRSigningController,
   shouldCleanCSR,
@@ -506,4 +510,148 @@ describe('csrcleaner', () => {
       assert.equal(shouldCleanCSR(csr('x', { ...base, ...tc.o }), now), tc.clean);
     });
   }
+});
+
+describe('kubelet serving CSR policy (kubelet-csr-approver checks)', () => {
+  const NODE_IP = '10.0.0.7';
+  const node: Node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1' },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: NODE_IP },
+        { type: 'ExternalIP', address: '2001:db8::7' },
+        { type: 'Hostname', address: 'n1' },
+        { type: 'InternalDNS', address: 'n1.internal.example' },
+      ],
+    },
+  };
+  const serving = (name: string, o: Partial<CsrOpts> = {}): CertificateSigningRequest =>
+    csr(name, {
+      cn: 'system:node:n1',
+      orgs: ['system:nodes'],
+      signer: SERVING,
+      usages: ['digital signature', 'server auth'],
+      username: 'system:node:n1',
+      groups: ['system:nodes', 'system:authenticated'],
+      dnsNames: ['n1', 'n1.internal.example'],
+      ipAddresses: [NODE_IP, '2001:db8:0::7'],
+      ...o,
+    });
+  const cases: { name: string; o: Partial<CsrOpts>; node?: Node | null; want: string }[] = [
+    { name: 'the node asking for its own names and addresses', o: {}, want: 'approve' },
+    {
+      name: 'only a subset of the addresses',
+      o: { dnsNames: [], ipAddresses: [NODE_IP] },
+      want: 'approve',
+    },
+    { name: 'wrong CN', o: { cn: 'system:node:n2' }, want: 'manual' },
+    { name: 'CN without the prefix', o: { cn: 'n1' }, want: 'manual' },
+    { name: 'extra O', o: { orgs: ['system:nodes', 'system:masters'] }, want: 'manual' },
+    { name: 'no O', o: { orgs: [] }, want: 'manual' },
+    { name: 'extra DNS SAN', o: { dnsNames: ['n1', 'kubernetes.default'] }, want: 'wait' },
+    { name: 'IP not in the addresses', o: { ipAddresses: [NODE_IP, '10.0.0.8'] }, want: 'wait' },
+    { name: 'loopback IP', o: { ipAddresses: ['127.0.0.1'] }, want: 'wait' },
+    {
+      name: 'client usages',
+      o: { usages: ['digital signature', 'client auth'] },
+      want: 'manual',
+    },
+    {
+      name: 'server and client usages',
+      o: { usages: ['digital signature', 'server auth', 'client auth'] },
+      want: 'manual',
+    },
+    {
+      name: 'key encipherment with an ECDSA key',
+      o: { usages: ['digital signature', 'key encipherment', 'server auth'] },
+      want: 'manual',
+    },
+    { name: 'requester is another node', o: { username: 'system:node:n2' }, want: 'manual' },
+    {
+      name: 'requester is a bootstrap token',
+      o: { username: 'system:bootstrap:abcdef' },
+      want: 'manual',
+    },
+    {
+      name: 'requester not in system:nodes',
+      o: { groups: ['system:authenticated'] },
+      want: 'manual',
+    },
+    { name: 'no SAN at all', o: { dnsNames: [], ipAddresses: [] }, want: 'manual' },
+    { name: 'another signer', o: { signer: KUBELET }, want: 'manual' },
+    { name: 'the Node does not exist yet', o: {}, node: null, want: 'wait' },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      const c = serving('x', tc.o);
+      const v = kubeletServingVerdict(
+        c,
+        parseCSR(c),
+        tc.node === null ? undefined : (tc.node ?? node),
+      );
+      assert.equal(v.kind, tc.want, v.kind === 'approve' ? '' : v.reason);
+    });
+  }
+
+  it('allows key encipherment for an RSA key', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { csrPem } = createCertificateRequest({
+      commonName: 'system:node:n1',
+      organizations: ['system:nodes'],
+      ipAddresses: [NODE_IP],
+      keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
+    const c = serving('rsa', { usages: ['digital signature', 'key encipherment', 'server auth'] });
+    c.spec.request = Buffer.from(csrPem).toString('base64');
+    assert.equal(kubeletServingVerdict(c, parseCSR(c), node).kind, 'approve');
+  });
+
+  it('the controller approves once the Node reports the addresses, without a SubjectAccessReview', async () => {
+    const h = harness([serving('s1')]);
+    const bare: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } };
+    h.cluster.seed(BUILTIN_RESOURCES.nodes, bare);
+    const c = newCSRApprovingController({
+      clientset: h.cluster.clientset,
+      informers: h.factory,
+      queue: h.queue,
+    });
+    await h.start();
+    try {
+      await c.sync('s1');
+      assert.equal(h.cluster.writes().length, 0, 'no addresses yet: left pending');
+      // The Node's status update re-queues the node's pending serving CSR.
+      await h.cluster.clientset.nodes.updateStatus('', { ...bare, status: node.status ?? {} });
+      const deadline = Date.now() + 5_000;
+      while (h.queue.len() === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const key = await h.queue.get();
+      assert.equal(key, 's1');
+      h.queue.done('s1');
+      await c.sync('s1');
+      const writes = h.cluster
+        .writes()
+        .filter((a) => a.resource.resource === 'certificatesigningrequests');
+      assert.equal(writes.length, 1);
+      const w = writes[0];
+      assert.ok(w);
+      assert.equal(w.subresource, 'approval');
+      assert.deepEqual((w.object as CertificateSigningRequest).status?.conditions, [
+        {
+          type: 'Approved',
+          status: 'True',
+          reason: 'AutoApproved',
+          message: KUBELET_SERVING_APPROVED_MESSAGE,
+        },
+      ]);
+      assert.equal(
+        h.cluster.actions.filter((a) => a.resource.resource === 'subjectaccessreviews').length,
+        0,
+      );
+    } finally {
+      await h.stop();
+    }
+  });
 });
