@@ -200,7 +200,7 @@ describe('skiff up --scheduler-config', () => {
     );
   });
 
-  it('marks a stopped node unreachable after --node-monitor-grace-period, not 40s', async () => {
+  it('marks a stopped node unreachable after --node-monitor-grace-period, not the 50 s default', async () => {
     await ok(['annotate', 'node', 'sim-node-2', 'skiff.dev/simulated-stopped=true']);
     const start = Date.now();
     await until(

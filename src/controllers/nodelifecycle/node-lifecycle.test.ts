@@ -164,7 +164,7 @@ async function setup(objs: {
 const taintsOf = (n: Node): string[] => (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`);
 
 describe('node lifecycle: health', () => {
-  it('marks a node whose lease stops being renewed Unknown after the 40 s grace period', async () => {
+  it('marks a node whose lease stops being renewed Unknown after the 50 s grace period', async () => {
     const tolerant = pod('tolerant', 'n1', [{ operator: 'Exists' }]);
     const { cluster, recorder, clock, sync, stop, nodeOf } = await setup({
       nodes: [node('n1')],
@@ -181,7 +181,10 @@ describe('node lifecycle: health', () => {
     await clock.advance(30_000);
     await sync();
     assert.equal(nodeOf().status?.conditions?.[0]?.status, 'True');
-    await clock.advance(11_000); // 41 s after the renewal
+    await clock.advance(15_000); // 45 s after the renewal: 1.31's 40 s default would have fired
+    await sync();
+    assert.equal(nodeOf().status?.conditions?.[0]?.status, 'True');
+    await clock.advance(6_000); // 51 s after the renewal
     await sync();
     const conds = nodeOf().status?.conditions ?? [];
     const ready = conds.find((c) => c.type === 'Ready')!;
@@ -445,7 +448,7 @@ describe('node lifecycle: disruption handling', () => {
     await sync();
     assert.deepEqual(evictionTaints(nodeOf()), ['node.kubernetes.io/not-ready']);
     // The kubelet goes silent: Ready turns Unknown after the grace period.
-    await clock.advance(41_000);
+    await clock.advance(51_000);
     await sync();
     assert.deepEqual(evictionTaints(nodeOf()), ['node.kubernetes.io/unreachable']);
     await stop();

@@ -47,8 +47,8 @@ import type { DisruptionPolicy, DisruptionView } from './zones.ts';
 
 /** The namespace of node Leases. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
-/** upstream nodeMonitorGracePeriod default (40 s). */
-export const NODE_MONITOR_GRACE_PERIOD_MS = 40_000;
+/** upstream nodeMonitorGracePeriod default: 50 s since 1.32 (kubernetes#126287; 40 s before). */
+export const NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
 /** upstream nodeStartupGracePeriod default (60 s). */
 export const NODE_STARTUP_GRACE_PERIOD_MS = 60_000;
 /** upstream nodeMonitorPeriod default (5 s): how often each node is re-checked. */
