@@ -13,49 +13,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBusyboxLayout } from '../../src/kubelet/images/fixtures.ts';
 import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
+import { claimNodeHost, nodeTestSkipReason, runTool, type NodeHostClaim } from './node-host.ts';
 
 const IMAGE = 'skiff.test/busybox:busybox';
-const BRIDGE = 'skiff0';
 const NODE = 'e2e-agent-node';
-
-function missing(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (runc, network namespaces, cgroups)';
-  for (const tool of ['runc', 'umoci', 'busybox', 'nsenter', 'socat', 'ip', 'tar']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `needs ${tool}`;
-  }
-  return undefined;
-}
-
-function run(cmd: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const linkExists = (name: string): boolean =>
-  spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
-
-/** The node's `kubepods` cgroups in every hierarchy (cgroup v1 controllers and v2). */
-function kubepodsCgroups(): string[] {
-  const r = spawnSync('sh', [
-    '-c',
-    'ls -d /sys/fs/cgroup/kubepods /sys/fs/cgroup/*/kubepods 2>/dev/null',
-  ]);
-  return r.stdout
-    .toString()
-    .split('\n')
-    .filter((l) => l !== '');
-}
 
 interface Agent {
   proc: ChildProcess;
@@ -90,13 +58,13 @@ async function stopAgent(agent: Agent | undefined): Promise<number | undefined> 
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const skip = missing();
+const skip = nodeTestSkipReason();
+const run = runTool;
 
 describe('skiff agent: a real node joins a server with a bootstrap token', { skip }, () => {
   const work = mkdtempSync(join(tmpdir(), 'skiff-e2e-agent-node-'));
   const agentDir = join(work, 'agent-data');
-  const bridgeExisted = linkExists(BRIDGE);
-  const cgroupsBefore = new Set(kubepodsCgroups());
+  let host: NodeHostClaim | undefined;
   let s: SkiffServer | undefined;
   let agent: Agent | undefined;
   let joinArgs: string[] = [];
@@ -131,6 +99,7 @@ describe('skiff agent: a real node joins a server with a bootstrap token', { ski
     ).stdout === 'True';
 
   before(async () => {
+    host = await claimNodeHost();
     const layout = await buildBusyboxLayout(work);
     const archive = join(work, 'busybox.tar');
     const tar = await run('tar', ['-C', layout, '-cf', archive, '.']);
@@ -167,12 +136,7 @@ describe('skiff agent: a real node joins a server with a bootstrap token', { ski
     }
     await stopAgent(agent);
     await s?.stop();
-    if (!bridgeExisted && linkExists(BRIDGE)) spawnSync('ip', ['link', 'del', BRIDGE]);
-    // The node's QoS cgroups outlive it (as upstream's); remove the ones this test made.
-    for (const dir of kubepodsCgroups()) {
-      if (!cgroupsBefore.has(dir))
-        spawnSync('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
-    }
+    host?.release();
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -11,55 +11,23 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBusyboxLayout } from '../../src/kubelet/images/fixtures.ts';
 import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
+import { claimNodeHost, nodeTestSkipReason, runTool, type NodeHostClaim } from './node-host.ts';
 
 const IMAGE = 'skiff.test/busybox:busybox';
-const BRIDGE = 'skiff0';
 
-function missing(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (runc, network namespaces, cgroups)';
-  for (const tool of ['runc', 'umoci', 'busybox', 'nsenter', 'socat', 'ip', 'tar']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `needs ${tool}`;
-  }
-  return undefined;
-}
-
-function run(cmd: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const linkExists = (name: string): boolean =>
-  spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
-
-/** The node's `kubepods` cgroups in every hierarchy (cgroup v1 controllers and v2). */
-function kubepodsCgroups(): string[] {
-  const r = spawnSync('sh', [
-    '-c',
-    'ls -d /sys/fs/cgroup/kubepods /sys/fs/cgroup/*/kubepods 2>/dev/null',
-  ]);
-  return r.stdout
-    .toString()
-    .split('\n')
-    .filter((l) => l !== '');
-}
-
-const skip = missing();
+const skip = nodeTestSkipReason();
+const run = runTool;
 
 describe('skiff up: this machine as a node with real containers', { skip }, () => {
   const work = mkdtempSync(join(tmpdir(), 'skiff-e2e-kubelet-'));
-  const bridgeExisted = linkExists(BRIDGE);
-  const cgroupsBefore = new Set(kubepodsCgroups());
+  let host: NodeHostClaim | undefined;
   let s: SkiffServer | undefined;
 
   const kubectl = async (args: string[], input?: string): Promise<RunResult> => {
@@ -82,6 +50,7 @@ describe('skiff up: this machine as a node with real containers', { skip }, () =
     (await kubectl(['get', 'pod', pod, '-o', `jsonpath={${path}}`])).stdout;
 
   before(async () => {
+    host = await claimNodeHost();
     const layout = await buildBusyboxLayout(work);
     const archive = join(work, 'busybox.tar');
     const tar = await run('tar', ['-C', layout, '-cf', archive, '.']);
@@ -125,12 +94,7 @@ describe('skiff up: this machine as a node with real containers', { skip }, () =
       await s.kubectl(['wait', '--for=delete', 'pods', '--all', '--timeout=60s']);
       await s.stop();
     }
-    if (!bridgeExisted && linkExists(BRIDGE)) spawnSync('ip', ['link', 'del', BRIDGE]);
-    // The node's QoS cgroups outlive it (as upstream's); remove the ones this test made.
-    for (const dir of kubepodsCgroups()) {
-      if (!cgroupsBefore.has(dir))
-        spawnSync('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
-    }
+    host?.release();
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -5,16 +5,27 @@
  * the node's podCIDR, cgroups, the {@link HostPodEnvironment} and {@link StoreImageService}, and
  * the {@link Kubelet} itself. The caller runs `kubelet.run(signal)` and, when done, `close()`.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Taint } from 'kubernetes-types/core/v1.js';
+import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
+import { parseQuantity } from '../../api/index.ts';
 import type { Clientset, EventRecorder } from '../../client/index.ts';
-import { CgroupFs, CgroupLayout, readHierarchies } from '../cgroups/index.ts';
-import { ImageStore, nodeTransport } from '../images/index.ts';
+import { CgroupFs, CgroupLayout, getPodQOS, readHierarchies } from '../cgroups/index.ts';
+import { parseEvictionFlags } from '../eviction/index.ts';
+import { ImageGcManager, ImageStore, nodeTransport } from '../images/index.ts';
 import type { CredentialKeyring } from '../images/index.ts';
-import { RuncRuntime, capabilitiesFromMask } from '../runtime/index.ts';
+import {
+  DEFAULT_CONTAINER_LOG_MAX_FILES,
+  DEFAULT_CONTAINER_LOG_MAX_SIZE,
+  RuncRuntime,
+  capabilitiesFromMask,
+} from '../runtime/index.ts';
+import type { LogRotationPolicy } from '../runtime/index.ts';
 import { CniClient, defaultNetworkConfigList, parseResolvConf } from '../sandbox/index.ts';
+import { StatsProvider } from '../stats/index.ts';
+import type { StatsContainer, StatsPod } from '../stats/index.ts';
 import { HostPodEnvironment, StoreImageService } from './host-environment.ts';
+import { HostContainerLogs } from './host-logs.ts';
 import {
   DEFAULT_CNI_BIN_DIR,
   defaultNodeIP,
@@ -26,6 +37,7 @@ import { Kubelet, computeNodeResources } from './kubelet.ts';
 import type { KubeletLogger } from './kubelet.ts';
 import type { NodePressure } from './node-status.ts';
 import { PreflightError, preflight } from './preflight.ts';
+import { Label } from './runtime-status.ts';
 
 /** Options of {@link createHostKubelet}. */
 export interface HostKubeletOptions {
@@ -47,7 +59,40 @@ export interface HostKubeletOptions {
   readonly kubeletPort?: number;
   /** Container log directory; default `<dataDir>/logs/pods`. */
   readonly podLogsDir?: string;
+  /**
+   * Pressure conditions for the node status. Default: the eviction manager's (upstream's: the
+   * manager below decides MemoryPressure, DiskPressure and PIDPressure).
+   */
   readonly conditionsProvider?: () => NodePressure;
+  /**
+   * `--eviction-hard`, upstream syntax `memory.available<100Mi,nodefs.available<10%`. Default
+   * upstream's (`memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,
+   * imagefs.available<15%,imagefs.inodesFree<5%`); given, it replaces the defaults entirely.
+   * Also subtracted from capacity for allocatable. Invalid text rejects createHostKubelet.
+   */
+  readonly evictionHard?: string;
+  /** `--eviction-soft`, same syntax; each needs a grace period. Default none. */
+  readonly evictionSoft?: string;
+  /** `--eviction-soft-grace-period`: `memory.available=1m30s,...` (Go durations). */
+  readonly evictionSoftGracePeriod?: string;
+  /** `--eviction-minimum-reclaim`: `memory.available=0Mi,nodefs.available=500Mi,...`. */
+  readonly evictionMinimumReclaim?: string;
+  /** `--eviction-pressure-transition-period`: a Go duration, default `5m0s`. */
+  readonly evictionPressureTransitionPeriod?: string;
+  /** `--eviction-max-pod-grace-period` (s) for soft evictions; default 0. */
+  readonly evictionMaxPodGracePeriod?: number;
+  /** The eviction manager's monitoring interval (ms); default 10 s (upstream's constant). */
+  readonly evictionMonitoringIntervalMs?: number;
+  /**
+   * `--container-log-max-size` (a quantity, default `10Mi`): a container's log is rotated when
+   * it reaches this size. `0` disables rotation.
+   */
+  readonly containerLogMaxSize?: string;
+  /** `--container-log-max-files` (default 5, at least 2): log files kept per container. */
+  readonly containerLogMaxFiles?: number;
+  /** Bridge and CNI network name of the pod network (tests use private ones); default skiff0. */
+  readonly bridgeName?: string;
+  readonly networkName?: string;
   readonly recorder?: EventRecorder;
   readonly log?: KubeletLogger;
   readonly insecureRegistries?: readonly string[];
@@ -68,6 +113,10 @@ export interface HostKubelet {
   readonly cgroups?: { readonly fs: CgroupFs; readonly layout: CgroupLayout };
   /** Where the pods' log directories are. */
   readonly podLogsDir: string;
+  /** The node's stats (Summary API; also what the eviction manager reads); absent without cgroups. */
+  readonly stats?: StatsProvider;
+  /** The image garbage collector (run by the kubelet every 5 min and by eviction). */
+  readonly imageGc: ImageGcManager;
   /** Releases the runtime's watchers and the registry transport; containers keep running. */
   close(): Promise<void>;
 }
@@ -91,11 +140,26 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
   const minOomScoreAdj = Number((await readFile('/proc/self/oom_score_adj', 'utf8')).trim());
   const hierarchies = await readHierarchies();
-  const resources = computeNodeResources(machine);
+  const eviction = parseEvictionFlags({
+    ...(opts.evictionHard !== undefined ? { evictionHard: opts.evictionHard } : {}),
+    ...(opts.evictionSoft !== undefined ? { evictionSoft: opts.evictionSoft } : {}),
+    ...(opts.evictionSoftGracePeriod !== undefined
+      ? { evictionSoftGracePeriod: opts.evictionSoftGracePeriod }
+      : {}),
+    ...(opts.evictionMinimumReclaim !== undefined
+      ? { evictionMinimumReclaim: opts.evictionMinimumReclaim }
+      : {}),
+    ...(opts.evictionPressureTransitionPeriod !== undefined
+      ? { evictionPressureTransitionPeriod: opts.evictionPressureTransitionPeriod }
+      : {}),
+  });
+  const logRotation = containerLogRotation(opts);
+  const resources = computeNodeResources(machine, { evictionHard: eviction.evictionHard });
 
   const runtime = new RuncRuntime({
     root: join(opts.dataDir, 'runtime'),
     ...(facts.runcPath !== undefined ? { runcPath: facts.runcPath } : {}),
+    logRotation,
   });
   const store = new ImageStore(join(opts.dataDir, 'images'));
   const transport = nodeTransport();
@@ -112,6 +176,8 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
     network: defaultNetworkConfigList({
       podCIDR: opts.podCIDR,
       ipamDataDir: join(opts.dataDir, 'ipam'),
+      ...(opts.bridgeName !== undefined ? { bridgeName: opts.bridgeName } : {}),
+      ...(opts.networkName !== undefined ? { networkName: opts.networkName } : {}),
     }),
     dns: {
       clusterDNS: opts.clusterDNS ?? [],
@@ -131,7 +197,40 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
     nodeIPs: [nodeIP],
     nodeAllocatable: resources.allocatable,
   });
-  const kubelet = new Kubelet({
+  const stats =
+    cgroups === undefined
+      ? undefined
+      : new StatsProvider({
+          nodeName: opts.nodeName,
+          cgroups: cgroups.fs,
+          rootDir: opts.dataDir,
+          imageFsDir: store.root,
+          podsCgroup: cgroups.layout.path(cgroups.layout.pods),
+          // Bound late: the kubelet is built below.
+          pods: { listPods: () => statsPods(kubelet, cgroups.layout, podLogsDir) },
+        });
+  const nodeRef = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: opts.nodeName, uid: opts.nodeName },
+  };
+  const imageGc = new ImageGcManager({
+    store,
+    imagesInUse: async () =>
+      (await runtime.listContainers()).flatMap((c) =>
+        [c.labels[Label.image], c.labels[Label.imageRef]].filter(
+          (x): x is string => x !== undefined && x !== '',
+        ),
+      ),
+    imageFs: async () => {
+      await mkdir(store.root, { recursive: true });
+      const s = await statfs(store.root);
+      return { capacity: s.blocks * s.bsize, available: s.bavail * s.bsize };
+    },
+    ...(opts.recorder !== undefined ? { recorder: opts.recorder, nodeRef } : {}),
+    ...(opts.log !== undefined ? { log: opts.log } : {}),
+  });
+  const kubelet: Kubelet = new Kubelet({
     clientset: opts.clientset,
     nodeName: opts.nodeName,
     runtime,
@@ -150,6 +249,24 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
     nodeIPs: [nodeIP],
     podCIDR: opts.podCIDR,
     podLogsDir,
+    evictionHard: eviction.evictionHard,
+    ...(stats !== undefined
+      ? {
+          eviction: {
+            thresholds: eviction.thresholds,
+            summary: () => stats.summary(),
+            pressureTransitionPeriodMs: eviction.pressureTransitionPeriodMs,
+            ...(opts.evictionMaxPodGracePeriod !== undefined
+              ? { maxPodGracePeriodSeconds: opts.evictionMaxPodGracePeriod }
+              : {}),
+            ...(opts.evictionMonitoringIntervalMs !== undefined
+              ? { monitoringIntervalMs: opts.evictionMonitoringIntervalMs }
+              : {}),
+          },
+        }
+      : {}),
+    imageGc,
+    containerLogs: new HostContainerLogs(),
     ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
     ...(opts.taints !== undefined ? { taints: opts.taints } : {}),
     ...(opts.kubeletPort !== undefined ? { kubeletPort: opts.kubeletPort } : {}),
@@ -166,9 +283,84 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
     environment,
     ...(cgroups !== undefined ? { cgroups } : {}),
     podLogsDir,
+    ...(stats !== undefined ? { stats } : {}),
+    imageGc,
     close: async () => {
       transport.close();
       await runtime.close();
     },
   };
+}
+
+/** The rotation policy of `--container-log-max-size`/`--container-log-max-files`. */
+function containerLogRotation(opts: HostKubeletOptions): LogRotationPolicy {
+  const maxSize =
+    opts.containerLogMaxSize === undefined
+      ? DEFAULT_CONTAINER_LOG_MAX_SIZE
+      : parseQuantity(opts.containerLogMaxSize).value();
+  const maxFiles = opts.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES;
+  // The kubelet's config validation (validation.go) rejects fewer than 2 files.
+  if (!Number.isInteger(maxFiles) || maxFiles < 2) {
+    throw new Error(
+      `invalid configuration: containerLogMaxFiles (--container-log-max-files) ${String(maxFiles)} must be >= 2`,
+    );
+  }
+  return { maxSize, maxFiles };
+}
+
+/**
+ * The pods the stats provider measures: every pod the kubelet runs, with the current instance
+ * of each running container (its cgroup and log directory), as `hostStats` reports them.
+ */
+export async function statsPods(
+  kubelet: Kubelet,
+  layout: CgroupLayout,
+  podLogsDir: string,
+): Promise<StatsPod[]> {
+  const out: StatsPod[] = [];
+  for (const { pod, containers } of await kubelet.listPodContainers()) {
+    const uid = pod.metadata?.uid ?? '';
+    const ns = pod.metadata?.namespace ?? '';
+    const name = pod.metadata?.name ?? '';
+    const qos = getPodQOS(pod);
+    const started = startTimes(pod);
+    const running: StatsContainer[] = [];
+    const seen = new Set<string>();
+    // Newest first: the current instance of each container.
+    for (const c of containers) {
+      if (c.state !== 'running' || seen.has(c.name)) continue;
+      seen.add(c.name);
+      running.push({
+        name: c.name,
+        startTime: started.get(c.name) ?? 0,
+        cgroupPath: layout.containerPath(qos, uid, c.id),
+        logDir: join(podLogsDir, `${ns}_${name}_${uid}`, c.name),
+      });
+    }
+    out.push({
+      ref: { name, namespace: ns, uid },
+      startTime: ms(pod.status?.startTime),
+      cgroupPath: layout.path(layout.pod(qos, uid)),
+      containers: running,
+    });
+  }
+  return out;
+}
+
+function ms(time: string | undefined): number {
+  const t = time === undefined ? NaN : Date.parse(time);
+  return Number.isNaN(t) ? 0 : t;
+}
+
+/** When each container of `pod` started, by name (its status). */
+function startTimes(pod: Pod): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ]) {
+    const started = s.state?.running?.startedAt;
+    if (started !== undefined) out.set(s.name, ms(started));
+  }
+  return out;
 }

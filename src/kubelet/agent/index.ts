@@ -20,6 +20,9 @@ export type {
 } from './environment.ts';
 export { Kubelet, computeNodeResources } from './kubelet.ts';
 export type {
+  ContainerLogFiles,
+  KubeletEvictionOptions,
+  KubeletImageGc,
   KubeletLogger,
   KubeletOptions,
   NodeResourceOptions,
@@ -85,7 +88,8 @@ export {
   readMachineInfo,
   readNodeHostInfo,
 } from './host-probe.ts';
-export { createHostKubelet } from './host-kubelet.ts';
+export { createHostKubelet, statsPods } from './host-kubelet.ts';
+export { HostContainerLogs, podUidOfLogDir } from './host-logs.ts';
 export type { HostKubelet, HostKubeletOptions } from './host-kubelet.ts';
 export { kubeletServerBackend } from './server-backend.ts';
 export { hostStats } from './host-stats.ts';

@@ -37,12 +37,28 @@ import type {
 } from '../../client/index.ts';
 import {
   DEFAULT_EVICTION_HARD,
+  getPodQOS,
   nodeAllocatable,
   nodeCapacity,
   parseEvictionThresholds,
 } from '../cgroups/index.ts';
 import type { MachineInfo } from '../cgroups/index.ts';
 import {
+  CONTAINER_GC_PERIOD_MS,
+  DEFAULT_CONTAINER_GC_POLICY,
+  EvictionManager,
+  planContainerGc,
+} from '../eviction/index.ts';
+import type {
+  ContainerGcPolicy,
+  EvictionStatus,
+  GcContainer,
+  PressureCondition,
+  Threshold,
+} from '../eviction/index.ts';
+import type { Summary } from '../stats/index.ts';
+import {
+  IMAGE_GC_PERIOD_MS,
   PullBackOff,
   defaultPullPolicy,
   imageMessages,
@@ -151,8 +167,33 @@ export interface KubeletOptions {
   readonly maxPods?: number;
   /** Where container logs go (`/var/log/pods`). */
   readonly podLogsDir: string;
-  /** Pressure conditions from the eviction manager; polled at every node status update. */
+  /**
+   * Pressure conditions, polled at every node status update. Default: the eviction manager's
+   * (see {@link KubeletOptions.eviction}); without either, no pressure is ever reported.
+   */
   readonly conditionsProvider?: () => NodePressure;
+  /**
+   * Node-pressure eviction (upstream's eviction manager, every `monitoringIntervalMs`): the
+   * MemoryPressure/DiskPressure/PIDPressure conditions and the eviction of pods, killed through
+   * their pod worker with the Failed/Evicted status. Absent: no eviction manager.
+   */
+  readonly eviction?: KubeletEvictionOptions;
+  /**
+   * Image garbage collection (an `ImageGcManager`): `garbageCollect` every `imageGcPeriodMs`
+   * (5 min) once the node runs; `deleteUnusedImages` on demand by the eviction manager.
+   */
+  readonly imageGc?: KubeletImageGc;
+  /** Period of the image GC loop (ms, default 5 min). */
+  readonly imageGcPeriodMs?: number;
+  /** Period of the dead container GC loop (ms, default 1 min, upstream ContainerGCPeriod); 0 = off. */
+  readonly containerGcPeriodMs?: number;
+  /** Dead container GC policy (default MinAge 0, MaxPerPodContainer 1, MaxContainers −1). */
+  readonly containerGcPolicy?: ContainerGcPolicy;
+  /**
+   * The container log files on disk: removed with their container by the GC, and the log
+   * directories of pods that are gone (upstream evictPodLogsDirectories). Absent: logs stay.
+   */
+  readonly containerLogs?: ContainerLogFiles;
   /** Why the node is not ready (runtime or network down), polled likewise; undefined = ready. */
   readonly notReadyReason?: () => string | undefined;
   readonly clock?: Clock;
@@ -165,6 +206,41 @@ export interface KubeletOptions {
   readonly resyncMs?: number;
   readonly leaseRenewMs?: number;
   readonly nodeStatusUpdateMs?: number;
+}
+
+/** What the kubelet's eviction manager needs (see {@link KubeletOptions.eviction}). */
+export interface KubeletEvictionOptions {
+  /** The thresholds (`parseThresholdConfig`); empty = the manager never acts. */
+  readonly thresholds: readonly Threshold[];
+  /** A fresh stats Summary of the node and its pods (`StatsProvider.summary`). */
+  readonly summary: () => Promise<Summary>;
+  /** evictionPressureTransitionPeriod (ms, default 5 min). */
+  readonly pressureTransitionPeriodMs?: number;
+  /** evictionMaxPodGracePeriod for soft thresholds (s, default 0). */
+  readonly maxPodGracePeriodSeconds?: number;
+  /** Images on their own filesystem (imagefs ≠ nodefs); default false. */
+  readonly dedicatedImageFs?: boolean;
+  /** The monitoring interval (ms, upstream 10 s). */
+  readonly monitoringIntervalMs?: number;
+}
+
+/** The part of `ImageGcManager` the kubelet drives. */
+export interface KubeletImageGc {
+  /** One periodic collection (high/low thresholds); rejects when it could not free enough. */
+  garbageCollect(): Promise<unknown>;
+  /** Every unused image past the minimum age (eviction's reclaim). */
+  deleteUnusedImages(): Promise<unknown>;
+}
+
+/** Container log files on disk (host-logs.ts `HostContainerLogs`; a fake in tests). */
+export interface ContainerLogFiles {
+  /** Removes a container's log file and its rotated siblings (`<path>.*`). Idempotent. */
+  removeContainerLogs(logPath: string): Promise<void>;
+  /**
+   * Removes the pod log directories (`<ns>_<name>_<uid>`) under `podLogsDir` whose uid `keep`
+   * rejects. Idempotent.
+   */
+  removePodLogDirs(podLogsDir: string, keep: (uid: string) => boolean): Promise<void>;
 }
 
 /** A container of a pod as the kubelet server needs it. */
@@ -192,6 +268,16 @@ interface PodRecord {
   status: PodStatus | undefined;
   sandbox: PodSandbox | undefined;
   sandboxStopped: boolean;
+  /** An eviction the pod's next sync carries out (the eviction manager waits for `done`). */
+  eviction: PendingEviction | undefined;
+  /** Admission refused the pod (set when first seen); its next sync writes the rejection. */
+  rejected: { readonly reason: string; readonly message: string } | undefined;
+}
+
+interface PendingEviction {
+  readonly gracePeriodSeconds: number;
+  readonly status: EvictionStatus;
+  readonly done: () => void;
 }
 
 const POD_KIND = { apiVersion: 'v1', kind: 'Pod' } as const;
@@ -215,8 +301,19 @@ export class Kubelet {
   private readonly allocatable: Record<string, string>;
   private readonly capacity: Record<string, string>;
   private readonly registration: NodeRegistration;
+  /** The eviction manager (absent without {@link KubeletOptions.eviction}). */
+  readonly evictionManager: EvictionManager | undefined;
+  /** The informer has listed every pod (upstream's sourcesReady): GC may judge pods by state. */
+  private sourcesReady = false;
   /** Counters for tests and metrics. */
-  readonly stats = { registrations: 0, leaseRenewals: 0, nodeStatusUpdates: 0 };
+  readonly stats = {
+    registrations: 0,
+    leaseRenewals: 0,
+    nodeStatusUpdates: 0,
+    evictionCycles: 0,
+    imageGcRuns: 0,
+    containerGcRuns: 0,
+  };
 
   constructor(private readonly opts: KubeletOptions) {
     this.clock = opts.clock ?? realClock;
@@ -249,6 +346,42 @@ export class Kubelet {
       ...(opts.taints !== undefined ? { taints: opts.taints } : {}),
       ...(opts.podCIDR !== undefined ? { podCIDR: opts.podCIDR } : {}),
     };
+    const ev = opts.eviction;
+    this.evictionManager =
+      ev === undefined
+        ? undefined
+        : new EvictionManager({
+            thresholds: ev.thresholds,
+            ...(ev.pressureTransitionPeriodMs !== undefined
+              ? { pressureTransitionPeriodMs: ev.pressureTransitionPeriodMs }
+              : {}),
+            ...(ev.maxPodGracePeriodSeconds !== undefined
+              ? { maxPodGracePeriodSeconds: ev.maxPodGracePeriodSeconds }
+              : {}),
+            ...(ev.dedicatedImageFs !== undefined ? { dedicatedImageFs: ev.dedicatedImageFs } : {}),
+            summary: ev.summary,
+            activePods: () => this.activePods(),
+            killPod: (pod, grace, status) => this.evictPod(pod, grace, status),
+            ...(opts.imageGc !== undefined
+              ? {
+                  deleteUnusedImages: async () => {
+                    await opts.imageGc?.deleteUnusedImages();
+                  },
+                }
+              : {}),
+            deleteAllUnusedContainers: async () => {
+              await this.garbageCollectContainers(true);
+            },
+            recorder: this.recorder,
+            // upstream's nodeRef for the node's events: uid = name.
+            nodeRef: {
+              apiVersion: 'v1',
+              kind: 'Node',
+              metadata: { name: opts.nodeName, uid: opts.nodeName },
+            },
+            now: () => this.clock.now(),
+            ...(opts.log !== undefined ? { log: opts.log } : {}),
+          });
   }
 
   /** The node name this kubelet runs. */
@@ -299,6 +432,8 @@ export class Kubelet {
       } catch (err) {
         this.opts.log?.error('orphan cleanup failed', { err: errorText(err) });
       }
+      this.sourcesReady = true;
+      loops.push(this.evictionLoop(signal), this.imageGcLoop(signal), this.containerGcLoop(signal));
     }
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
@@ -348,7 +483,7 @@ export class Kubelet {
       this.opts.log?.error('listing images failed', { err: errorText(err) });
     }
     const notReady = this.opts.notReadyReason?.();
-    const pressure = this.opts.conditionsProvider?.();
+    const pressure = this.opts.conditionsProvider?.() ?? this.evictionPressure();
     return {
       nodeName: this.opts.nodeName,
       internalIPs: this.opts.nodeIPs,
@@ -497,6 +632,231 @@ export class Kubelet {
     }
   }
 
+  // ---- housekeeping: eviction, image and container GC -----------------------------------
+
+  /** The eviction manager's conditions as the node status wants them; undefined without one. */
+  private evictionPressure(): NodePressure | undefined {
+    const m = this.evictionManager;
+    if (m === undefined) return undefined;
+    const c = m.nodeConditions();
+    return {
+      memoryPressure: c.includes('MemoryPressure'),
+      diskPressure: c.includes('DiskPressure'),
+      pidPressure: c.includes('PIDPressure'),
+    };
+  }
+
+  /**
+   * upstream GetActivePods (filterOutInactivePods): the pods the node runs that are not in a
+   * terminal phase, not gone, and not already being evicted.
+   */
+  private activePods(): Pod[] {
+    const out: Pod[] = [];
+    for (const rec of this.pods.values()) {
+      if (rec.deleted || rec.eviction !== undefined) continue;
+      if (isTerminalPhase(rec.status?.phase ?? rec.pod.status?.phase)) continue;
+      out.push(rec.pod);
+    }
+    return out;
+  }
+
+  /**
+   * killPodNow: hands the eviction to the pod's worker (so it never races the pod's own sync)
+   * and resolves once the worker stopped the pod's containers and wrote the status.
+   */
+  private evictPod(pod: Pod, gracePeriodSeconds: number, status: EvictionStatus): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const rec = this.pods.get(uid);
+    if (rec === undefined || rec.deleted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const previous = rec.eviction;
+      rec.eviction = {
+        gracePeriodSeconds,
+        status,
+        done: () => {
+          previous?.done();
+          resolve();
+        },
+      };
+      this.workers.enqueue(uid);
+    });
+  }
+
+  /**
+   * The pod worker's side of an eviction (syncTerminatingPod with the eviction's status
+   * function): the status with phase Failed, reason Evicted, the eviction message and the
+   * DisruptionTarget condition is written first, then the containers are stopped with the
+   * eviction's grace period, then the pod is finished as any terminal pod (sandbox stopped).
+   */
+  private async evictNow(rec: PodRecord, rs: RuntimePodStatus, ev: PendingEviction): Promise<void> {
+    this.stopProbes(rec);
+    const condition = ev.status.condition;
+    rec.status = {
+      ...(rec.status ?? {}),
+      conditions: [
+        ...(rec.status?.conditions ?? []).filter((c) => c.type !== condition.type),
+        condition,
+      ],
+    };
+    const evict = { reason: ev.status.reason, message: ev.status.message };
+    await this.writeStatus(rec, rs, { evict });
+    await this.killPod(rec, rs, ev.gracePeriodSeconds);
+    await this.finishTerminalPod(rec, await this.runtimeStatus(rec));
+  }
+
+  /**
+   * rejectPod: the event, and the status upstream writes for a pod that failed admission
+   * (phase Failed, the reason, `Pod was rejected: <message>`); the pod never starts.
+   */
+  private async rejectPod(rec: PodRecord, reason: string, message: string): Promise<void> {
+    this.event(rec, 'Warning', reason, message);
+    const status: PodStatus = {
+      qosClass: getPodQOS(rec.pod),
+      phase: 'Failed',
+      reason,
+      message: `Pod was rejected: ${message}`,
+    };
+    rec.status = status;
+    await this.statusManager.setPodStatus(rec.pod, status);
+  }
+
+  /**
+   * The eviction manager's loop (upstream managerImpl.Start): a cycle every monitoring
+   * interval; right after a cycle that evicted, the next one runs at once (the evicted pod's
+   * containers are already stopped when killPod resolves, which is upstream's
+   * waitForPodsCleanup). A change of the pressure conditions posts the node status at once.
+   */
+  private async evictionLoop(signal: AbortSignal): Promise<void> {
+    const m = this.evictionManager;
+    if (m === undefined) return;
+    const interval = this.opts.eviction?.monitoringIntervalMs ?? 10_000;
+    let before = conditionKey(m.nodeConditions());
+    while (!signal.aborted) {
+      let evicted: Pod[] = [];
+      try {
+        evicted = await m.synchronize();
+      } catch (err) {
+        this.opts.log?.error('Eviction manager: failed to synchronize', { err: errorText(err) });
+      }
+      this.stats.evictionCycles++;
+      const after = conditionKey(m.nodeConditions());
+      if (after !== before) this.requestNodeStatusUpdate();
+      before = after;
+      if (evicted.length === 0) await sleep(this.clock, interval, signal);
+    }
+  }
+
+  /**
+   * Image GC (upstream StartGarbageCollection): at once, then every period; a failure is
+   * logged, and a repeated one also becomes the ImageGCFailed event on the node.
+   */
+  private async imageGcLoop(signal: AbortSignal): Promise<void> {
+    const gc = this.opts.imageGc;
+    if (gc === undefined) return;
+    const period = this.opts.imageGcPeriodMs ?? IMAGE_GC_PERIOD_MS;
+    let prevFailed = false;
+    while (!signal.aborted) {
+      try {
+        await gc.garbageCollect();
+        prevFailed = false;
+      } catch (err) {
+        if (prevFailed) {
+          this.opts.log?.error('Image garbage collection failed multiple times in a row', {
+            err: errorText(err),
+          });
+          this.recorder.event(this.nodeRef(), 'Warning', 'ImageGCFailed', errorText(err));
+        } else {
+          this.opts.log?.error(
+            'Image garbage collection failed once. Stats initialization may not have completed yet',
+            { err: errorText(err) },
+          );
+        }
+        prevFailed = true;
+      }
+      this.stats.imageGcRuns++;
+      await sleep(this.clock, period, signal);
+    }
+  }
+
+  /** Container GC (upstream StartGarbageCollection): at once, then every minute. */
+  private async containerGcLoop(signal: AbortSignal): Promise<void> {
+    const period = this.opts.containerGcPeriodMs ?? CONTAINER_GC_PERIOD_MS;
+    if (period <= 0) return;
+    while (!signal.aborted) {
+      try {
+        await this.garbageCollectContainers(false);
+      } catch (err) {
+        this.opts.log?.error('Container garbage collection failed', { err: errorText(err) });
+      }
+      this.stats.containerGcRuns++;
+      await sleep(this.clock, period, signal);
+    }
+  }
+
+  /**
+   * One dead container collection (kuberuntime containerGC.GarbageCollect): exited instances
+   * beyond the newest one per (pod, container name) are removed with their log files; every
+   * exited instance of a pod that is gone (or, with `evictNonDeletedPods`, eviction's
+   * DeleteAllUnusedContainers, of a pod in a terminal phase) too; then the log directories of
+   * pods the node no longer has. Running containers are never touched. Returns the ids removed.
+   */
+  async garbageCollectContainers(evictNonDeletedPods = false): Promise<string[]> {
+    const all = await this.opts.runtime.listContainers();
+    const byId = new Map<string, ContainerState>();
+    const units: GcContainer[] = [];
+    for (const c of all) {
+      const ref = podRefOf(c);
+      if (ref === undefined) continue;
+      byId.set(c.id, c);
+      units.push({
+        id: c.id,
+        podUid: ref.uid,
+        name: c.labels[Label.containerName] ?? '',
+        running: c.status !== 'stopped',
+        createdAt: c.createdAt.getTime(),
+      });
+    }
+    const ids = planContainerGc(
+      units,
+      this.opts.containerGcPolicy ?? DEFAULT_CONTAINER_GC_POLICY,
+      this.clock.now(),
+      {
+        // A pod still known is finished by its own worker (terminatePod removes everything).
+        shouldPodContentBeRemoved: (uid) => !this.pods.has(uid),
+        shouldPodRuntimeBeRemoved: (uid) => {
+          const rec = this.pods.get(uid);
+          return (
+            rec === undefined ||
+            rec.deleted ||
+            isTerminalPhase(rec.status?.phase ?? rec.pod.status?.phase)
+          );
+        },
+      },
+      { allSourcesReady: this.sourcesReady, evictNonDeletedPods },
+    );
+    const removed: string[] = [];
+    for (const id of ids) {
+      const state = byId.get(id);
+      const ref = state === undefined ? undefined : podRefOf(state);
+      if (state === undefined || ref === undefined) continue;
+      try {
+        await this.opts.runtime.deleteContainer(id);
+        await this.opts.environment.cleanupContainer(id, ref);
+        if (state.logPath !== undefined)
+          await this.opts.containerLogs?.removeContainerLogs(state.logPath);
+        removed.push(id);
+      } catch (err) {
+        this.opts.log?.error('Failed to remove container', { id, err: errorText(err) });
+      }
+    }
+    if (this.sourcesReady) {
+      await this.opts.containerLogs?.removePodLogDirs(this.opts.podLogsDir, (uid) =>
+        this.pods.has(uid),
+      );
+    }
+    return removed;
+  }
+
   // ---- pod events -------------------------------------------------------------------------
 
   private podUpdated(pod: Pod): void {
@@ -507,6 +867,17 @@ export class Kubelet {
     if (rec === undefined) {
       rec = newRecord(uid, pod);
       this.pods.set(uid, rec);
+      // HandlePodAdditions: a new pod passes the eviction manager's admission (under pressure
+      // only some pods may start); a pod already terminal or being deleted needs none.
+      const admit = this.evictionManager?.admit(pod);
+      if (
+        admit !== undefined &&
+        !admit.admit &&
+        pod.metadata?.deletionTimestamp === undefined &&
+        !isTerminalPhase(pod.status?.phase)
+      ) {
+        rec.rejected = { reason: admit.reason, message: admit.message };
+      }
     } else {
       rec.pod = pod;
       rec.prober?.updatePod(pod);
@@ -581,8 +952,29 @@ export class Kubelet {
     const pod = rec.pod;
     let rs = await this.runtimeStatus(rec);
 
+    const eviction = rec.eviction;
+    if (eviction !== undefined) {
+      rec.eviction = undefined;
+      try {
+        const gone = rec.deleted || pod.metadata?.deletionTimestamp !== undefined;
+        if (!gone && !isTerminalPhase(rec.status?.phase ?? pod.status?.phase)) {
+          await this.evictNow(rec, rs, eviction);
+          return null;
+        }
+      } finally {
+        eviction.done();
+      }
+    }
+
     if (rec.deleted || pod.metadata?.deletionTimestamp !== undefined) {
       await this.terminatePod(rec, rs);
+      return null;
+    }
+
+    const rejected = rec.rejected;
+    if (rejected !== undefined) {
+      rec.rejected = undefined;
+      await this.rejectPod(rec, rejected.reason, rejected.message);
       return null;
     }
 
@@ -1012,9 +1404,13 @@ export class Kubelet {
     }
   }
 
+  /** removeContainer: the instance, its bundle, and its log files (upstream removeContainerLog). */
   private async removeContainer(rec: PodRecord, id: string): Promise<void> {
+    const logs = this.opts.containerLogs;
+    const logPath = logs === undefined ? undefined : (await this.opts.runtime.state(id))?.logPath;
     await this.opts.runtime.deleteContainer(id);
     await this.opts.environment.cleanupContainer(id, this.ref(rec));
+    if (logPath !== undefined) await logs?.removeContainerLogs(logPath);
   }
 
   private async removeDeadContainers(rec: PodRecord): Promise<void> {
@@ -1178,8 +1574,10 @@ export class Kubelet {
   }
 
   /**
-   * A container instance of a pod: the current (newest) one, or with `previous` the one before
-   * it (`kubectl logs --previous`). Undefined when there is none.
+   * A container instance of a pod: the current (newest) one, or with `previous` the one of the
+   * container status's `lastState.terminated.containerID` (upstream validateContainerLogStatus:
+   * while a container waits in CrashLoopBackOff that is its newest, exited, instance, which the
+   * container GC keeps), else the instance before the newest. Undefined when there is none.
    */
   async containerInfo(
     podUid: string,
@@ -1191,6 +1589,19 @@ export class Kubelet {
         (c) => c.labels[Label.podUid] === podUid && c.labels[Label.containerName] === containerName,
       )
       .sort(newestFirst);
+    if (opts.previous === true) {
+      const status = this.pods.get(podUid)?.status;
+      const last = [
+        ...(status?.containerStatuses ?? []),
+        ...(status?.initContainerStatuses ?? []),
+        ...(status?.ephemeralContainerStatuses ?? []),
+      ].find((s) => s.name === containerName)?.lastState?.terminated?.containerID;
+      if (last !== undefined && last !== '') {
+        const id = rawId(last);
+        const found = all.find((c) => c.id === id);
+        return found === undefined ? undefined : containerInfo(found);
+      }
+    }
     const c = all[opts.previous === true ? 1 : 0];
     return c === undefined ? undefined : containerInfo(c);
   }
@@ -1246,6 +1657,8 @@ function newRecord(uid: string, pod: Pod): PodRecord {
     status: undefined,
     sandbox: undefined,
     sandboxStopped: false,
+    eviction: undefined,
+    rejected: undefined,
   };
 }
 
@@ -1270,6 +1683,11 @@ function rawId(containerID: string): string {
 /** Reads the flag through a call, so checks after an await are not narrowed away. */
 function aborted(signal: AbortSignal): boolean {
   return signal.aborted;
+}
+
+/** A stable key of a set of pressure conditions (change detection). */
+function conditionKey(conditions: readonly PressureCondition[]): string {
+  return [...conditions].sort().join(',');
 }
 
 function errorText(err: unknown): string {

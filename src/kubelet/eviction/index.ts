@@ -58,6 +58,8 @@ export type {
   StatsFunc,
   ThresholdsObservedAt,
 } from './planner.ts';
+export { parseEvictionFlags, parseFlagMap } from './flags.ts';
+export type { EvictionConfig, EvictionFlags } from './flags.ts';
 export { EvictionManager } from './manager.ts';
 export type {
   AdmitResult,

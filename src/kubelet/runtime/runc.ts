@@ -30,11 +30,11 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import type { WriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { CriLogSplitter } from './cri-log.ts';
+import { RotatingLogWriter } from './log-rotation.ts';
+import type { LogRotationPolicy } from './log-rotation.ts';
 import { KmsgOomLog } from './kmsg.ts';
 import type { LogStream } from './cri-log.ts';
 import {
@@ -72,8 +72,19 @@ export interface RuncRuntimeOptions {
   startTimeoutMs?: number;
   /** Maximum CRI log line before it is split into partial records (default 16 KiB). */
   maxLogLine?: number;
+  /**
+   * Container log rotation (containerLogMaxSize/containerLogMaxFiles); default 10Mi and 5
+   * files. Applies to containers this runtime process starts (it writes their logs).
+   */
+  logRotation?: LogRotationPolicy;
   /** Wall clock for state times; default `new Date()`. */
   now?: () => Date;
+  /**
+   * How long the cached state of a running container adopted from an earlier runtime process
+   * is trusted before `runc state` confirms it again (default 30 s). In between, a signal-0
+   * probe of its pid (a syscall, no process spawn) notices at once when it exited.
+   */
+  adoptedStateRefreshMs?: number;
   /** Epoch nanoseconds for log timestamps; default wall clock with hrtime precision. */
   logClock?: () => bigint;
 }
@@ -110,6 +121,11 @@ interface Rec {
   oomBase?: number;
   /** Attached sessions receiving the main process's output (kubectl attach). */
   attached?: Set<(stream: LogStream, chunk: Buffer) => void>;
+  /**
+   * Set for a container an earlier runtime process started (adopted from its metadata): its
+   * state is cached here; `checkedAt` is when `runc state` last confirmed it (0 = stale).
+   */
+  adopted?: { checkedAt: number };
 }
 
 interface RuncState {
@@ -289,7 +305,8 @@ export class RuncRuntime implements ContainerRuntime {
 
   async startContainer(id: string): Promise<void> {
     const rec = this.#records.get(id);
-    if (rec === undefined) throw new ContainerNotFoundError(id);
+    // An adopted record is a cache of another process's container, not one this process made.
+    if (rec === undefined || rec.adopted !== undefined) throw new ContainerNotFoundError(id);
     if (rec.meta.status !== 'created' || rec.child !== undefined)
       throw new ContainerStateError(`container ${id} is ${rec.meta.status}, not created`);
     const bundle = rec.meta.bundleDir;
@@ -414,29 +431,24 @@ export class RuncRuntime implements ContainerRuntime {
     rec.exited.catch(() => undefined);
   }
 
-  /** Pipes the child's stdout/stderr into the CRI log; resolves once both ended and flushed. */
+  /**
+   * Pipes the child's stdout/stderr into the CRI log through a {@link RotatingLogWriter} (the
+   * container log manager's rotation, done by the writer so no record is split or lost across
+   * a rotation); resolves once both streams ended and the file is flushed.
+   */
   #wireLogs(rec: Rec, child: ChildProcess): Promise<void> {
     const logPath = rec.meta.logPath;
-    let out: WriteStream | undefined;
-    const ready =
-      logPath !== undefined
-        ? mkdir(dirname(logPath), { recursive: true })
-            .then(() => {
-              out = createWriteStream(logPath, { flags: 'a' });
-              // A log that cannot be written loses output; it must not crash the kubelet.
-              out.on('error', () => undefined);
-            })
-            .catch(() => undefined)
-        : Promise.resolve();
-    const queued: Buffer[] = [];
+    const out =
+      logPath === undefined
+        ? undefined
+        : new RotatingLogWriter(logPath, {
+            ...(this.opts.logRotation !== undefined ? { policy: this.opts.logRotation } : {}),
+            // A log that cannot be written loses output; it must not crash the kubelet.
+            onError: () => undefined,
+          });
     const write = (b: Buffer): void => {
-      if (logPath === undefined) return;
-      if (out === undefined) queued.push(b);
-      else out.write(b);
+      out?.write(b);
     };
-    void ready.then(() => {
-      for (const b of queued.splice(0)) out?.write(b);
-    });
     const one = (stream: LogStream, src: NodeJS.ReadableStream | null): Promise<void> =>
       new Promise((resolve) => {
         if (src === null) {
@@ -459,18 +471,8 @@ export class RuncRuntime implements ContainerRuntime {
           resolve();
         });
       });
-    return Promise.all([one('stdout', child.stdout), one('stderr', child.stderr), ready])
-      .then(
-        () =>
-          new Promise<void>((resolve) => {
-            for (const b of queued.splice(0)) out?.write(b);
-            if (out === undefined) resolve();
-            else
-              out.end(() => {
-                resolve();
-              });
-          }),
-      )
+    return Promise.all([one('stdout', child.stdout), one('stderr', child.stderr)])
+      .then(() => out?.close())
       .catch(() => undefined);
   }
 
@@ -541,9 +543,27 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async state(id: string): Promise<ContainerState | undefined> {
+    return this.#state(id, false);
+  }
+
+  /**
+   * The state of a container. Those this process started are known from their records; adopted
+   * ones (started by an earlier runtime process) are cached after one `runc state` and checked
+   * again when stale, when `force`, or when their pid is gone (see adoptedStateRefreshMs): a
+   * `runc state` per adopted container per listContainers cost a process spawn per pod sync.
+   */
+  async #state(id: string, force: boolean): Promise<ContainerState | undefined> {
     const rec = this.#records.get(id);
-    if (rec !== undefined) return toState(rec.meta);
-    const meta = await this.#loadMeta(id);
+    if (rec !== undefined) {
+      const adopted = rec.adopted;
+      // A stopped container never runs again: its state is final.
+      if (adopted === undefined || rec.meta.status === 'stopped') return toState(rec.meta);
+      const fresh =
+        Date.now() - adopted.checkedAt < (this.opts.adoptedStateRefreshMs ?? 30_000) &&
+        (rec.meta.pid === undefined || pidAlive(rec.meta.pid));
+      if (!force && fresh) return toState(rec.meta);
+    }
+    const meta = rec?.meta ?? (await this.#loadMeta(id));
     const rs = await this.#runcState(id);
     if (meta === undefined) {
       if (rs === undefined) return undefined;
@@ -563,6 +583,11 @@ export class RuncRuntime implements ContainerRuntime {
       delete meta.pid;
       meta.finishedAt ??= this.#now().toISOString();
       await this.#persist(meta);
+    }
+    // A concurrent call may have adopted it meanwhile, or deleteContainer removed it.
+    const current = this.#records.get(id);
+    if (current === undefined || current.adopted !== undefined) {
+      this.#records.set(id, { meta, adopted: { checkedAt: Date.now() } });
     }
     return toState(meta);
   }
@@ -613,6 +638,10 @@ export class RuncRuntime implements ContainerRuntime {
       // It may have exited between our check and runc's.
       if (err instanceof RuncError && /not running|does not exist/.test(err.message)) return;
       throw err;
+    } finally {
+      // A known transition: an adopted container's cached state is confirmed again next time.
+      const adopted = this.#records.get(id)?.adopted;
+      if (adopted !== undefined) adopted.checkedAt = 0;
     }
   }
 
@@ -620,7 +649,8 @@ export class RuncRuntime implements ContainerRuntime {
     for (;;) {
       const rec = this.#records.get(id);
       if (rec?.exited !== undefined) return raceAbort(rec.exited, signal);
-      const s = await this.state(id);
+      // Adopted: its pid probe notices the exit; without a pid only runc can tell.
+      const s = await this.#state(id, rec?.adopted !== undefined && rec.meta.pid === undefined);
       if (s === undefined) throw new ContainerNotFoundError(id);
       if (s.status === 'stopped') return { exitCode: s.exitCode ?? 255, oomKilled: s.oomKilled };
       // Created but not started yet, or running under another runtime process: poll.
@@ -795,6 +825,16 @@ function toState(meta: Meta): ContainerState {
     ...(meta.logPath !== undefined ? { logPath: meta.logPath } : {}),
     labels: { ...meta.labels },
   };
+}
+
+/** Whether a process exists (signal 0: permission is checked, nothing is sent). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The pid in a runc pid file, or undefined when there is none (yet). */
