@@ -131,7 +131,17 @@ describe('agentFlagsFrom: the real kubelet', () => {
     [
       'kubelet flags with --simulated',
       { ...base, nodeIp: '10.0.0.2' },
-      '--node-ip and --kubelet-port are for the real kubelet, not --simulated',
+      '--node-ip, --kubelet-port and the eviction and container-log flags are for the real kubelet, not --simulated',
+    ],
+    [
+      'eviction flags with --simulated',
+      { ...base, evictionHard: 'memory.available<1Gi' },
+      '--node-ip, --kubelet-port and the eviction and container-log flags are for the real kubelet, not --simulated',
+    ],
+    [
+      'a container-log flag the kubelet refuses',
+      { ...base, simulated: undefined, containerLogMaxFiles: '1' },
+      'invalid configuration: containerLogMaxFiles (--container-log-max-files) 1 must be >= 2',
     ],
   ] as const) {
     it(`rejects ${name}`, async () => {

@@ -24,6 +24,8 @@ import type { Command } from 'commander';
 import type { CommandIo } from './server.ts';
 import type { AgentCredentials, AgentFiles, AgentTrust } from './agent-bootstrap.ts';
 import type { NodeClientRequest } from './agent-csr.ts';
+import { KUBELET_CONFIG_FLAGS } from './kubelet-config-flags.ts';
+import type { KubeletConfigFlags } from './kubelet-config-flags.ts';
 
 /** The flags of `skiff agent`, validated. */
 export interface AgentFlags {
@@ -38,6 +40,8 @@ export interface AgentFlags {
   simulated?: number;
   /** The real kubelet's node IP (default: the first non-loopback IPv4 address). */
   nodeIp?: string;
+  /** The kubelet's eviction and container-log flags (real kubelet only), as given. */
+  kubeletConfig?: KubeletConfigFlags;
   /** The real kubelet's port (default 10250; 0 picks a free one). */
   kubeletPort?: number;
   /** How long to wait for the certificate to be approved and signed. */
@@ -69,6 +73,8 @@ export interface AgentOptionBag {
   bootstrapTimeout?: unknown;
   nodeIp?: unknown;
   kubeletPort?: unknown;
+  /** The kubelet flags, camel-cased as commander stores them (`evictionHard`...). */
+  [kubeletFlag: string]: unknown;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -174,9 +180,27 @@ export async function agentFlagsFrom(
   if (portProblem !== undefined) {
     throw new AgentFlagError(`--kubelet-port ${JSON.stringify(portText)} ${portProblem}`);
   }
-  if (simulated !== undefined && (nodeIp !== undefined || portText !== undefined)) {
+  const { KubeletFlagError, kubeletConfigFlags } = await import('./kubelet-config-flags.ts');
+  let kubeletConfig: KubeletConfigFlags | undefined;
+  try {
+    kubeletConfig = kubeletConfigFlags(
+      Object.fromEntries(
+        KUBELET_CONFIG_FLAGS.map((f) => [
+          f.key,
+          str(opts[f.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())]),
+        ]),
+      ),
+    );
+  } catch (err) {
+    if (err instanceof KubeletFlagError) throw new AgentFlagError(err.message);
+    throw err;
+  }
+  if (
+    simulated !== undefined &&
+    (nodeIp !== undefined || portText !== undefined || kubeletConfig !== undefined)
+  ) {
     throw new AgentFlagError(
-      '--node-ip and --kubelet-port are for the real kubelet, not --simulated',
+      '--node-ip, --kubelet-port and the eviction and container-log flags are for the real kubelet, not --simulated',
     );
   }
   const { DurationError, parseGoDuration } = await import('./token.ts');
@@ -202,6 +226,7 @@ export async function agentFlagsFrom(
   if (simulated !== undefined) flags.simulated = simulated;
   if (nodeIp !== undefined) flags.nodeIp = nodeIp;
   if (portText !== undefined) flags.kubeletPort = Number(portText);
+  if (kubeletConfig !== undefined) flags.kubeletConfig = kubeletConfig;
   return flags;
 }
 
@@ -466,6 +491,7 @@ async function runKubelet(
       dataDir,
       ...(flags.nodeIp !== undefined ? { nodeIp: flags.nodeIp } : {}),
       ...(flags.kubeletPort !== undefined ? { kubeletPort: flags.kubeletPort } : {}),
+      ...(flags.kubeletConfig !== undefined ? { kubeletConfig: flags.kubeletConfig } : {}),
       // The server's controller-manager gives the Node its pod CIDR.
       nodeIpam: true,
       client: () => rotatingNodeClient(transport),
@@ -536,7 +562,7 @@ async function renewCredentials(
  * errors print one line and exit 1.
  */
 export function registerAgentCommand(program: Command): Command {
-  return program
+  const cmd = program
     .command('agent')
     .summary('join this machine to a server as a node (or as simulated nodes)')
     .description(
@@ -620,4 +646,9 @@ export function registerAgentCommand(program: Command): Command {
       }
       finish(await runAgent(flags));
     });
+  // The kubelet's eviction and container-log flags (upstream's names), checked in agentFlagsFrom.
+  for (const spec of KUBELET_CONFIG_FLAGS) {
+    cmd.addOption(new Option(`--${spec.flag} ${spec.placeholder}`, spec.help));
+  }
+  return cmd;
 }

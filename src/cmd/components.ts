@@ -91,6 +91,9 @@ export function startComponents(ctx: ComponentsContext): RunningComponents {
         nodeIpam: ctx.flags.disableControllerManager !== true,
         ...(ctx.flags.nodeIp !== undefined ? { nodeIp: ctx.flags.nodeIp } : {}),
         ...(ctx.flags.kubeletPort !== undefined ? { kubeletPort: ctx.flags.kubeletPort } : {}),
+        ...(ctx.flags.kubeletConfig !== undefined
+          ? { kubeletConfig: ctx.flags.kubeletConfig }
+          : {}),
         signal: abort.signal,
         out: (m) => {
           if (ctx.out !== undefined) ctx.out(m);

@@ -33,6 +33,7 @@ import {
 } from '../kubelet/server/index.ts';
 import { freePorts } from '../storage/etcd/index.ts';
 import { restConfigOf } from './component-identity.ts';
+import type { KubeletConfigFlags } from './kubelet-config-flags.ts';
 import { ensureClientCertificate } from './data-dir.ts';
 
 /** The node's client to the API server; `close` releases it once the node stopped. */
@@ -86,6 +87,8 @@ export interface StartRealNodeOptions {
   /** Default 10250; 0 picks a free port. */
   readonly kubeletPort?: number;
   /** Whether a node IPAM controller gives the Node its pod CIDR (else 10.42.0.0/24). */
+  /** The kubelet's eviction and container-log settings (`--eviction-hard` ...), as given. */
+  readonly kubeletConfig?: KubeletConfigFlags;
   readonly nodeIpam: boolean;
   /** Makes the node's client; called once, closed when the node stops. */
   readonly client: () => NodeClient;
@@ -119,6 +122,8 @@ export interface RealNodeOptions {
   nodeIp?: string;
   /** Default 10250; 0 picks a free port. */
   kubeletPort?: number;
+  /** The kubelet's eviction and container-log flags of `up`. */
+  kubeletConfig?: KubeletConfigFlags;
   /** Whether a controller-manager (and so the node IPAM controller) runs. */
   nodeIpam: boolean;
   signal: AbortSignal;
@@ -247,6 +252,7 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<void> {
       podCIDR,
       nodeIP: nodeIp,
       kubeletPort: port,
+      ...(opts.kubeletConfig ?? {}),
       recorder,
       log: {
         info: () => undefined,
@@ -358,6 +364,7 @@ export async function runRealNode(opts: RealNodeOptions): Promise<void> {
     dataDir: opts.dataDir,
     nodeIp,
     ...(opts.kubeletPort !== undefined ? { kubeletPort: opts.kubeletPort } : {}),
+    ...(opts.kubeletConfig !== undefined ? { kubeletConfig: opts.kubeletConfig } : {}),
     nodeIpam: opts.nodeIpam,
     client: () => {
       const { clientset, transport } = newRestClientset(

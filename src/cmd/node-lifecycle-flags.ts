@@ -47,7 +47,7 @@ export const NODE_LIFECYCLE_FLAGS: readonly NodeLifecycleFlagSpec[] = [
     key: 'nodeMonitorGracePeriodMs',
     kind: 'duration',
     placeholder: '<duration>',
-    defaultText: '40s',
+    defaultText: '50s',
     help: 'time a running node may be unresponsive before it is marked unhealthy',
   },
   {

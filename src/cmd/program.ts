@@ -11,6 +11,17 @@ import { finish } from './finish.ts';
 import { registerTokenCommands } from './token.ts';
 import { registerImageCommands } from './image.ts';
 import { registerAgentCommand } from './agent.ts';
+import { KubeletFlagError } from './kubelet-config-flags.ts';
+
+/** The flags of `server`/`up`; a kubelet flag value the kubelet refuses ends the command. */
+function checkedServerFlags(cmd: Command, opts: Record<string, unknown>): ServerFlags {
+  try {
+    return serverFlagsFrom(opts);
+  } catch (err) {
+    if (err instanceof KubeletFlagError) cmd.error(`error: ${err.message}`);
+    throw err;
+  }
+}
 
 /** Loads --scheduler-config before anything starts, as main.ts's fast path does. */
 async function schedulerConfigOk(verb: string, flags: ServerFlags): Promise<boolean> {
@@ -48,8 +59,8 @@ export function buildProgram(): Command {
         'Run the API server (HTTPS) over SQLite in the data dir, or another datastore.\n' +
           'Creates the cluster CA on first start and writes an admin kubeconfig to DIR/kubeconfig.yaml.',
       ),
-  ).action(async (opts: Record<string, unknown>) => {
-    const flags = serverFlagsFrom(opts);
+  ).action(async (opts: Record<string, unknown>, cmd: Command) => {
+    const flags = checkedServerFlags(cmd, opts);
     if (!(await schedulerConfigOk('server', flags))) {
       finish(1);
       return;
@@ -65,8 +76,8 @@ export function buildProgram(): Command {
       .description(
         'Run a whole single-machine cluster in one process (for now: the API server, as `skiff server`).',
       ),
-  ).action(async (opts: Record<string, unknown>) => {
-    const flags = serverFlagsFrom(opts);
+  ).action(async (opts: Record<string, unknown>, cmd: Command) => {
+    const flags = checkedServerFlags(cmd, opts);
     if (!(await schedulerConfigOk('up', flags))) {
       finish(1);
       return;

@@ -8,6 +8,8 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { NODE_LIFECYCLE_FLAGS, nodeLifecycleFlags } from './node-lifecycle-flags.ts';
+import { KUBELET_CONFIG_FLAGS, kubeletConfigFlags } from './kubelet-config-flags.ts';
+import type { KubeletConfigFlags } from './kubelet-config-flags.ts';
 import type { NodeLifecycleFlags } from './node-lifecycle-flags.ts';
 
 /** Validated flags of `skiff server` / `skiff up`. */
@@ -54,6 +56,8 @@ export interface ServerFlags {
   schedulerConfig?: string;
   /** kube-controller-manager's node lifecycle flags, present only when one is given. */
   nodeLifecycle?: NodeLifecycleFlags;
+  /** `up` only: the kubelet's eviction and container-log flags, present only when one is given. */
+  kubeletConfig?: KubeletConfigFlags;
 }
 
 /** Why `value` is not a node count, or undefined when it is one (0-50000). */
@@ -200,7 +204,10 @@ export function parseServerCommandLine(
         'node-ip': { type: 'string' },
         'kubelet-port': { type: 'string' },
         ...Object.fromEntries(
-          NODE_LIFECYCLE_FLAGS.map((f) => [f.flag, { type: 'string' as const }]),
+          [...NODE_LIFECYCLE_FLAGS, ...KUBELET_CONFIG_FLAGS].map((f) => [
+            f.flag,
+            { type: 'string' as const },
+          ]),
         ),
       },
       strict: true,
@@ -226,6 +233,15 @@ export function parseServerCommandLine(
     );
   } catch {
     // A bad value: commander reports it.
+    return undefined;
+  }
+  let kubeletConfig: KubeletConfigFlags | undefined;
+  try {
+    kubeletConfig = kubeletConfigFlags(
+      Object.fromEntries(KUBELET_CONFIG_FLAGS.map((f) => [f.key, str(values[f.flag])])),
+    );
+  } catch {
+    // A bad value: commander's path reports it.
     return undefined;
   }
   const schedulerConfig = str(values['scheduler-config']);
@@ -263,6 +279,7 @@ export function parseServerCommandLine(
       ...auditRotationFlags({ ...rotation, auditLogCompress: values['audit-log-compress'] }),
       ...(schedulerConfig === undefined ? {} : { schedulerConfig }),
       ...(nodeLifecycle === undefined ? {} : { nodeLifecycle }),
+      ...(kubeletConfig === undefined ? {} : { kubeletConfig }),
       ...agent,
     },
   };

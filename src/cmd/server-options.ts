@@ -26,6 +26,7 @@ import {
   parseNodeLifecycleValue,
 } from './node-lifecycle-flags.ts';
 import type { NodeLifecycleFlagSpec } from './node-lifecycle-flags.ts';
+import { KUBELET_CONFIG_FLAGS, kubeletConfigFlags } from './kubelet-config-flags.ts';
 
 function parsePort(value: string): number {
   const err = portError(value);
@@ -162,6 +163,10 @@ export function addServerOptions(cmd: Command): Command {
         'KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) of the scheduler: profiles, plugins, plugin args',
       ),
     );
+  // The kubelet's eviction and container-log flags (the node of `up`).
+  for (const spec of KUBELET_CONFIG_FLAGS) {
+    cmd.addOption(new Option(`--${spec.flag} ${spec.placeholder}`, `up: ${spec.help}`));
+  }
   // kube-controller-manager's node lifecycle flags, after the others in the help.
   for (const spec of NODE_LIFECYCLE_FLAGS) {
     cmd.addOption(
@@ -203,6 +208,7 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
         typeof opts['kubeletPort'] === 'number' ? String(opts['kubeletPort']) : undefined,
     }) ?? {}),
     ...nodeLifecycleOf(opts),
+    ...kubeletConfigOf(opts),
     // Commander camel-cases `--audit-log-maxsize` as `auditLogMaxsize`.
     ...auditRotationFlags({
       auditLogMaxSize: opts['auditLogMaxsize'],
@@ -212,6 +218,25 @@ export function serverFlagsFrom(opts: Record<string, unknown>): ServerFlags {
     }),
   };
 }
+
+/**
+ * The kubelet flags commander collected (strings, camel-cased from the flag names), checked:
+ * throws KubeletFlagError with the kubelet's message for a value it would refuse.
+ */
+function kubeletConfigOf(opts: Record<string, unknown>): Pick<ServerFlags, 'kubeletConfig'> {
+  const kubeletConfig = kubeletConfigFlags(
+    Object.fromEntries(
+      KUBELET_CONFIG_FLAGS.map((f) => {
+        const v = opts[camelCase(f.flag)];
+        return [f.key, typeof v === 'string' ? v : undefined];
+      }),
+    ),
+  );
+  return kubeletConfig === undefined ? {} : { kubeletConfig };
+}
+
+const camelCase = (flag: string): string =>
+  flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 /** The node lifecycle flags commander parsed (numbers, camel-cased from the flag names). */
 function nodeLifecycleOf(opts: Record<string, unknown>): Pick<ServerFlags, 'nodeLifecycle'> {
