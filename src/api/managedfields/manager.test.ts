@@ -489,6 +489,11 @@ describe('field manager names', () => {
     assert.equal(managerFromUserAgent('kubectl/v1.32.0 (linux/amd64) kubernetes/abc'), 'kubectl');
     assert.equal(managerFromUserAgent('a\u0007b/1'), 'ab');
     assert.equal(managerFromUserAgent('x'.repeat(200)).length, 128);
+    // Non-ASCII: cut at 128 bytes of UTF-8, never inside a character; asked again, the same.
+    const wide = 'é'.repeat(100);
+    assert.equal(managerFromUserAgent(wide), 'é'.repeat(64));
+    assert.equal(managerFromUserAgent(wide), 'é'.repeat(64));
+    assert.equal(managerFromUserAgent('kubectl/v1.32.0 (linux/amd64) kubernetes/abc'), 'kubectl');
   });
   it('validates like ValidatePatchOptions', () => {
     assert.deepEqual(

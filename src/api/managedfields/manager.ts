@@ -760,7 +760,24 @@ function isPrint(ch: string): boolean {
  * the first `/`, without non-printable characters, cut to 128 bytes of UTF-8.
  */
 export function managerFromUserAgent(userAgent: string): string {
+  // Every write without ?fieldManager= asks this; a cluster has few distinct user agents, and
+  // the per-character check is slow (a regex and an encoder per character).
+  const known = managerByUserAgent.get(userAgent);
+  if (known !== undefined) return known;
+  const out = computeManagerFromUserAgent(userAgent);
+  if (managerByUserAgent.size >= 256) managerByUserAgent.clear();
+  managerByUserAgent.set(userAgent, out);
+  return out;
+}
+
+const managerByUserAgent = new Map<string, string>();
+
+const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
+
+function computeManagerFromUserAgent(userAgent: string): string {
   const head = userAgent.split('/')[0] ?? '';
+  // Printable ASCII (nearly every user agent) is kept as is, one byte per character.
+  if (ASCII_PRINTABLE.test(head)) return head.slice(0, FIELD_MANAGER_MAX_LENGTH);
   let out = '';
   let bytes = 0;
   for (const ch of head) {
