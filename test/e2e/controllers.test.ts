@@ -11,7 +11,9 @@ import { startSkiffServer, type SkiffServer } from './harness.ts';
 describe('controllers, scheduler and simulated nodes with kubectl', () => {
   let s: SkiffServer;
   before(async () => {
-    s = await startSkiffServer(['--simulated-nodes', '3']);
+    // A shorter node monitor grace period than upstream's 50 s keeps the stopped-node test short
+    // (the default itself is unit-tested in the node lifecycle controller).
+    s = await startSkiffServer(['--simulated-nodes', '3', '--node-monitor-grace-period', '20s']);
   });
   after(async () => {
     await s.stop();
