@@ -3,6 +3,7 @@ export * from './status.ts';
 export * from './resource.ts';
 export * from './helpers.ts';
 export * from './node-info.ts';
+export * from './domain-counts.ts';
 export * from './snapshot.ts';
 export * from './cycle-state.ts';
 export * from './interface.ts';

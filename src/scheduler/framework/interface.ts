@@ -71,6 +71,15 @@ export interface PreFilterPlugin extends Plugin {
 /** Decides whether the pod fits one node. Hot path: no allocation on success. */
 export interface FilterPlugin extends Plugin {
   filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status;
+  /**
+   * Set by plugins whose Filter is cheap, pure and, after their PreFilter succeeded, returns only
+   * Success or a rejection (never Error) for the snapshot's nodes. The framework runs these
+   * first and skips the other filters on the nodes they reject (a rejected node is infeasible
+   * whatever the others say); the full chain, in profile order, runs on those nodes only when
+   * their statuses are read, i.e. when the pod fits nowhere. Skiff-only: upstream runs the
+   * filters of every node in parallel instead.
+   */
+  readonly cheapFilter?: boolean;
 }
 
 /** Node name → Status for nodes that failed Filter, plus the status of nodes not listed. */

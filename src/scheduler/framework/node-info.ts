@@ -161,6 +161,19 @@ export function podHasAffinity(pi: PodInfo): boolean {
   );
 }
 
+/**
+ * Whether the pod has terms that score other pods (required or preferred affinity, preferred
+ * anti-affinity): what InterPodAffinity's PreScore reads from existing pods. Required
+ * anti-affinity only filters.
+ */
+export function podHasScoredAffinity(pi: PodInfo): boolean {
+  return (
+    pi.requiredAffinityTerms.length > 0 ||
+    pi.preferredAffinityTerms.length > 0 ||
+    pi.preferredAntiAffinityTerms.length > 0
+  );
+}
+
 /** One host port a container asks for. */
 export interface HostPort {
   readonly hostIP: string;
@@ -267,6 +280,8 @@ export class NodeInfo {
   readonly podsWithAffinity: PodInfo[] = [];
   /** Pods with required anti-affinity terms. */
   readonly podsWithRequiredAntiAffinity: PodInfo[] = [];
+  /** Pods with terms that score other pods ({@link podHasScoredAffinity}); a subset of podsWithAffinity. */
+  readonly podsWithScoredAffinity: PodInfo[] = [];
   /** Sum of the pods' requests. */
   requested = new Resource();
   /** Sum of the pods' requests with the scoring defaults (cpu and memory only). */
@@ -318,6 +333,7 @@ export class NodeInfo {
     this.pods.push(pi);
     if (podHasAffinity(pi)) this.podsWithAffinity.push(pi);
     if (pi.requiredAntiAffinityTerms.length > 0) this.podsWithRequiredAntiAffinity.push(pi);
+    if (podHasScoredAffinity(pi)) this.podsWithScoredAffinity.push(pi);
     this.#update(pi, 1);
   }
 
@@ -336,6 +352,7 @@ export class NodeInfo {
     this.#index.delete(key);
     removeFrom(this.podsWithAffinity, key);
     removeFrom(this.podsWithRequiredAntiAffinity, key);
+    removeFrom(this.podsWithScoredAffinity, key);
     this.#update(pi, -1);
     return true;
   }
@@ -343,6 +360,12 @@ export class NodeInfo {
   /** Whether the pod (by UID) is on this node. */
   hasPod(pod: Pod): boolean {
     return this.#index.has(podUIDKey(pod));
+  }
+
+  /** The PodInfo stored for the pod (by UID), which may hold an older version of it. */
+  podInfo(pod: Pod): PodInfo | undefined {
+    const i = this.#index.get(podUIDKey(pod));
+    return i === undefined ? undefined : this.pods[i];
   }
 
   #update(pi: PodInfo, sign: 1 | -1): void {
@@ -367,6 +390,7 @@ export class NodeInfo {
     c.pods.push(...this.pods);
     c.podsWithAffinity.push(...this.podsWithAffinity);
     c.podsWithRequiredAntiAffinity.push(...this.podsWithRequiredAntiAffinity);
+    c.podsWithScoredAffinity.push(...this.podsWithScoredAffinity);
     for (const [k, v] of this.#index) c.#index.set(k, v);
     c.requested = this.requested.clone();
     c.nonZeroRequested = this.nonZeroRequested.clone();

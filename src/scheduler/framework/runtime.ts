@@ -149,6 +149,10 @@ export class Framework implements Handle {
   #snapshot: NodeInfoLister = EMPTY_SNAPSHOT;
   readonly #opts: FrameworkOptions;
   #scoreBuf: { name: string; score: number }[][] = [];
+  #activeFiltersFor: ReadonlySet<string> | undefined;
+  #activeFilters: readonly FilterPlugin[] = [];
+  #cheapFilters: readonly FilterPlugin[] = [];
+  #otherFilters: readonly FilterPlugin[] = [];
 
   /**
    * Builds the framework. `profile.plugins` must already be merged with the defaults (see
@@ -413,10 +417,21 @@ export class Framework implements Handle {
 
   /** Upstream RunFilterPlugins: the first non-success status, tagged with its plugin. */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    const skip = state.skipFilterPlugins;
-    const checkSkip = skip.size > 0;
-    for (const pl of this.filterPlugins) {
-      if (checkSkip && skip.has(pl.name)) continue;
+    return this.#runFilters(
+      this.#activeFilterPlugins(state.skipFilterPlugins),
+      state,
+      pod,
+      nodeInfo,
+    );
+  }
+
+  #runFilters(
+    plugins: readonly FilterPlugin[],
+    state: CycleState,
+    pod: Pod,
+    nodeInfo: NodeInfo,
+  ): Status {
+    for (const pl of plugins) {
       let s: Status;
       try {
         s = pl.filter(state, pod, nodeInfo);
@@ -433,6 +448,56 @@ export class Framework implements Handle {
       }
     }
     return Status.SUCCESS;
+  }
+
+  /**
+   * The filter plugins not in `skip`, computed once per skip set (one per cycle) rather than
+   * checking the set for every plugin on every node.
+   */
+  #activeFilterPlugins(skip: ReadonlySet<string>): readonly FilterPlugin[] {
+    if (skip.size === 0) return this.filterPlugins;
+    this.#refreshActive(skip);
+    return this.#activeFilters;
+  }
+
+  #refreshActive(skip: ReadonlySet<string>): void {
+    if (this.#activeFiltersFor === skip) return;
+    this.#activeFilters = this.filterPlugins.filter((pl) => !skip.has(pl.name));
+    this.#cheapFilters = this.#activeFilters.filter((pl) => pl.cheapFilter === true);
+    this.#otherFilters = this.#activeFilters.filter((pl) => pl.cheapFilter !== true);
+    this.#activeFiltersFor = skip;
+  }
+
+  /**
+   * Filter for the node search: like {@link runFilterPluginsWithNominatedPods}, but the
+   * {@link FilterPlugin.cheapFilter} plugins run first and `undefined` means one of them rejected
+   * the node (infeasible whatever the others say; its status is left to
+   * {@link runFilterPluginsWithNominatedPods} when needed). When they pass, the others run in
+   * profile order (the cheap ones would return Success again). Nodes with nominated pods take
+   * the full path.
+   */
+  runFilterPluginsForSearch(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | undefined {
+    this.#refreshActive(state.skipFilterPlugins);
+    const cheap = this.#cheapFilters;
+    if (
+      cheap.length === 0 ||
+      (this.#opts.nominatedPodsForNode !== undefined &&
+        this.nominatedPodsForNode(nodeInfo.name).length > 0)
+    )
+      return this.runFilterPluginsWithNominatedPods(state, pod, nodeInfo);
+    for (const pl of cheap) {
+      let s: Status;
+      try {
+        s = pl.filter(state, pod, nodeInfo);
+      } catch {
+        s = Status.new(Code.Error);
+      }
+      if (s.isRejected()) return undefined;
+      // An error is reported by the full chain, in order.
+      if (s.code !== Code.Success)
+        return this.runFilterPluginsWithNominatedPods(state, pod, nodeInfo);
+    }
+    return this.#runFilters(this.#otherFilters, state, pod, nodeInfo);
   }
 
   /**

@@ -44,6 +44,12 @@ export function newDiagnosis(): Diagnosis {
   };
 }
 
+/**
+ * The placeholder status of a node a cheap filter rejected (FilterPlugin.cheapFilter): its real
+ * status is computed by {@link resolveDeferredStatuses} when the diagnosis is read.
+ */
+const DEFERRED = Status.new(Code.Unschedulable, 'status deferred');
+
 function addPluginStatus(d: Diagnosis, s: Status): void {
   if (s.plugin === '') return;
   if (s.isRejected()) d.unschedulablePlugins.add(s.plugin);
@@ -178,7 +184,12 @@ function findNodesThatPassFilters(
   }
   for (let i = 0; i < numAll; i++) {
     const ni = nodes[(start + i) % numAll] as NodeInfo;
-    const s = fwk.runFilterPluginsWithNominatedPods(state, pod, ni);
+    const s = fwk.runFilterPluginsForSearch(state, pod, ni);
+    if (s === undefined) {
+      // A cheap filter rejected it: infeasible; the placeholder keeps its place in the map.
+      diagnosis.nodeToStatus.set(ni.name, DEFERRED);
+      continue;
+    }
     if (s.code === Code.Success) {
       feasible.push(ni);
       if (feasible.length >= toFind) break;
@@ -192,11 +203,47 @@ function findNodesThatPassFilters(
   return feasible;
 }
 
+/**
+ * Replaces the placeholders of nodes a cheap filter rejected with the statuses of the full
+ * filter chain (in profile order, as if it had run in the loop), in place so the map keeps its
+ * order; returns an Error status like the loop would.
+ */
+function resolveDeferredStatuses(
+  fwk: Framework,
+  state: CycleState,
+  pod: Pod,
+  diagnosis: Diagnosis,
+  snapshot: NodeInfoLister,
+): Status | undefined {
+  for (const [name, s] of diagnosis.nodeToStatus.entries()) {
+    if (s !== DEFERRED) continue;
+    const ni = snapshot.get(name);
+    const full =
+      ni === undefined
+        ? Status.asStatus(new Error(`node "${name}" not found`))
+        : fwk.runFilterPluginsWithNominatedPods(state, pod, ni);
+    if (full.code === Code.Error) return full;
+    if (full.code === Code.Success) {
+      return Status.asStatus(
+        new Error(`node "${name}" rejected by a cheap filter passed the full filter chain`),
+      );
+    }
+    diagnosis.nodeToStatus.set(name, full);
+    addPluginStatus(diagnosis, full);
+  }
+  return undefined;
+}
+
 function goSetString(names: Iterable<string>): string {
   return `[${[...names].sort(goLess).join(' ')}]`;
 }
 
-/** Feasible nodes or the reason there are none (upstream findNodesThatFitPod). */
+/**
+ * Feasible nodes or the reason there are none (upstream findNodesThatFitPod). When some node is
+ * feasible, nodes a cheap filter rejected (FilterPlugin.cheapFilter) hold a placeholder in
+ * `diagnosis.nodeToStatus` (only the map's size and order mean anything then); when none is,
+ * every status is the full filter chain's, as upstream.
+ */
 export function findNodesThatFitPod(
   fwk: Framework,
   sched: SchedulerState,
@@ -245,6 +292,10 @@ export function findNodesThatFitPod(
   if (allNodes.length > 0)
     sched.nextStartNodeIndex = (sched.nextStartNodeIndex + processed) % allNodes.length;
   if (r instanceof Status) return r;
+  if (r.length === 0) {
+    const err = resolveDeferredStatuses(fwk, state, pod, diagnosis, snapshot);
+    if (err !== undefined) return err;
+  }
   return { feasible: r, diagnosis };
 }
 

@@ -2,10 +2,17 @@
  * Snapshot: the NodeInfos one scheduling cycle sees (upstream internal/cache.Snapshot plus the
  * incremental updates the cache would apply). The lead's informer-fed cache owns one Snapshot and
  * calls addPod/removePod/setNode as events arrive; `schedulePod` only reads it.
+ *
+ * Beyond upstream's lists, the snapshot keeps per-topology-domain counts current as pods and
+ * nodes change (domain-counts.ts), so PodTopologySpread and InterPodAffinity read counts instead
+ * of scanning every node or pod in every cycle. Every change is O(pods touched × indexes).
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { NodeInfo, newPodInfo, podHasAffinity } from './node-info.ts';
-import type { ImageStateSummary } from './node-info.ts';
+import type { Labels } from '../../api/index.ts';
+import { AntiAffinityTermIndex, DomainCountIndex } from './domain-counts.ts';
+import type { AntiAffinityTermGroup, DomainCounts, PodCountSpec } from './domain-counts.ts';
+import { NodeInfo, newPodInfo } from './node-info.ts';
+import type { ImageStateSummary, PodInfo } from './node-info.ts';
 
 /** Read-only view of a snapshot, what plugins get through the framework handle. */
 export interface NodeInfoLister {
@@ -13,17 +20,79 @@ export interface NodeInfoLister {
   list(): readonly NodeInfo[];
   /** The NodeInfo of a node, or undefined. */
   get(name: string): NodeInfo | undefined;
-  /** NodeInfos with at least one pod that has (anti-)affinity terms. */
+  /** NodeInfos with at least one pod that has (anti-)affinity terms, in no particular order. */
   havePodsWithAffinityList(): readonly NodeInfo[];
-  /** NodeInfos with at least one pod that has required anti-affinity terms. */
+  /** NodeInfos with at least one pod that has required anti-affinity terms, in no particular order. */
   havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[];
+  /**
+   * NodeInfos with at least one pod in `podsWithScoredAffinity` (terms that score other pods),
+   * in no particular order.
+   */
+  havePodsWithScoredAffinityList(): readonly NodeInfo[];
   /** Number of nodes. */
   numNodes(): number;
+  /**
+   * The counts of `spec` per topology domain over the snapshot's nodes, equal to a scan of every
+   * node and pod. Built on first use (one scan) and then kept current by every change, so it must
+   * be read before the snapshot changes again; the least recently used indexes are dropped when
+   * there are many.
+   */
+  podCountsByDomain(spec: PodCountSpec): DomainCounts;
+  /**
+   * The required anti-affinity terms of the snapshot's pods, equal terms grouped with their
+   * counts per domain (nodes without the term's topology label are not counted).
+   */
+  requiredAntiAffinityTermGroups(): Iterable<AntiAffinityTermGroup>;
 }
 
+/** An unordered list of NodeInfos with O(1) add and remove (the last one fills the gap). */
+class NodeSet {
+  readonly list: NodeInfo[] = [];
+  readonly #at = new Map<NodeInfo, number>();
+
+  has(ni: NodeInfo): boolean {
+    return this.#at.has(ni);
+  }
+
+  set(ni: NodeInfo, present: boolean): void {
+    const i = this.#at.get(ni);
+    if (present) {
+      if (i !== undefined) return;
+      this.#at.set(ni, this.list.length);
+      this.list.push(ni);
+      return;
+    }
+    if (i === undefined) return;
+    const last = this.list.pop() as NodeInfo;
+    this.#at.delete(ni);
+    if (last !== ni) {
+      this.list[i] = last;
+      this.#at.set(last, i);
+    }
+  }
+}
+
+const EMPTY_LABELS: Labels = Object.freeze({});
+
+function labelsOf(ni: NodeInfo): Labels {
+  return ni.node?.metadata?.labels ?? EMPTY_LABELS;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/** More count indexes than this drops the least recently used (each costs a little per change). */
+export const MAX_POD_COUNT_INDEXES = 128;
+
 /**
- * A mutable set of NodeInfos with the derived lists plugins need. Not thread-safe (JS is single
- * threaded); do not mutate it while a `schedulePod` call is running.
+ * A mutable set of NodeInfos with the derived lists and counts plugins need. Not thread-safe (JS
+ * is single threaded); do not mutate it while a `schedulePod` call is running. NodeInfos it hands
+ * out must not be mutated by callers (preemption clones them).
  */
 export class Snapshot implements NodeInfoLister {
   readonly #byName = new Map<string, NodeInfo>();
@@ -31,12 +100,17 @@ export class Snapshot implements NodeInfoLister {
   #listDirty = false;
   /** Pods whose node is not known yet, by node name. */
   readonly #orphans = new Map<string, NodeInfo>();
-  readonly #withAffinity = new Set<NodeInfo>();
-  readonly #withReqAnti = new Set<NodeInfo>();
-  #affinityList: NodeInfo[] | undefined;
-  #reqAntiList: NodeInfo[] | undefined;
+  readonly #withAffinity = new NodeSet();
+  readonly #withReqAnti = new NodeSet();
+  readonly #withScored = new NodeSet();
   /** Cluster-wide image summaries shared by every NodeInfo that has the image. */
   readonly #images = new Map<string, ImageStateSummary>();
+  readonly #counts = new Map<string, DomainCountIndex>();
+  /** The indexes by their spec's podLabel (`key\0value`), and those without one. */
+  readonly #countsByPodLabel = new Map<string, Set<DomainCountIndex>>();
+  readonly #countsAnyPod = new Set<DomainCountIndex>();
+  #tick = 0;
+  readonly #antiTerms = new AntiAffinityTermIndex();
 
   /** Builds a snapshot from nodes and pods; pods without `spec.nodeName` are ignored. */
   static from(nodes: readonly Node[], pods: readonly Pod[] = []): Snapshot {
@@ -66,28 +140,92 @@ export class Snapshot implements NodeInfoLister {
   }
 
   havePodsWithAffinityList(): readonly NodeInfo[] {
-    this.#affinityList ??= this.list().filter((n) => this.#withAffinity.has(n));
-    return this.#affinityList;
+    return this.#withAffinity.list;
   }
 
   havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[] {
-    this.#reqAntiList ??= this.list().filter((n) => this.#withReqAnti.has(n));
-    return this.#reqAntiList;
+    return this.#withReqAnti.list;
+  }
+
+  havePodsWithScoredAffinityList(): readonly NodeInfo[] {
+    return this.#withScored.list;
+  }
+
+  podCountsByDomain(spec: PodCountSpec): DomainCounts {
+    let idx = this.#counts.get(spec.id);
+    if (idx === undefined) {
+      if (this.#counts.size >= MAX_POD_COUNT_INDEXES) this.#evictOldest();
+      idx = new DomainCountIndex(spec);
+      for (const ni of this.list()) idx.node(ni, labelsOf(ni), 1);
+      this.#counts.set(spec.id, idx);
+      this.#bucketOf(idx, true)?.add(idx);
+    }
+    idx.lastUsed = ++this.#tick;
+    return idx;
+  }
+
+  requiredAntiAffinityTermGroups(): Iterable<AntiAffinityTermGroup> {
+    return this.#antiTerms.groups.values();
+  }
+
+  /** The number of count indexes kept (for tests). */
+  numPodCountIndexes(): number {
+    return this.#counts.size;
+  }
+
+  #evictOldest(): void {
+    let oldest: string | undefined;
+    let at = Infinity;
+    for (const [id, idx] of this.#counts) {
+      if (idx.lastUsed < at) {
+        at = idx.lastUsed;
+        oldest = id;
+      }
+    }
+    if (oldest === undefined) return;
+    const idx = this.#counts.get(oldest);
+    this.#counts.delete(oldest);
+    if (idx === undefined) return;
+    const bucket = this.#bucketOf(idx, false);
+    bucket?.delete(idx);
+    const l = idx.spec.podLabel;
+    if (bucket?.size === 0 && l !== undefined) this.#countsByPodLabel.delete(`${l[0]}\0${l[1]}`);
+  }
+
+  #bucketOf(idx: DomainCountIndex, create: boolean): Set<DomainCountIndex> | undefined {
+    const l = idx.spec.podLabel;
+    if (l === undefined) return this.#countsAnyPod;
+    const key = `${l[0]}\0${l[1]}`;
+    let b = this.#countsByPodLabel.get(key);
+    if (b === undefined && create) {
+      b = new Set();
+      this.#countsByPodLabel.set(key, b);
+    }
+    return b;
   }
 
   /** Adds or replaces a node; its pods are kept. */
   setNode(node: Node): NodeInfo {
     const name = node.metadata?.name ?? '';
     let ni = this.#byName.get(name);
-    if (ni !== undefined) this.#releaseImages(ni);
-    if (ni === undefined) {
+    if (ni !== undefined) {
+      this.#releaseImages(ni);
+      const before = labelsOf(ni);
+      const after = node.metadata?.labels ?? EMPTY_LABELS;
+      // Status heartbeats replace the node often; counts move only when its labels change.
+      const moved = !sameLabels(before, after);
+      if (moved) this.#indexNode(ni, before, -1);
+      ni.setNode(node);
+      if (moved) this.#indexNode(ni, after, 1);
+    } else {
       ni = this.#orphans.get(name) ?? new NodeInfo();
       this.#orphans.delete(name);
       this.#byName.set(name, ni);
       this.#listDirty = true;
+      ni.setNode(node);
       this.#refreshAffinity(ni);
+      this.#indexNode(ni, labelsOf(ni), 1);
     }
-    ni.setNode(node);
     this.#shareImages(ni);
     return ni;
   }
@@ -97,17 +235,18 @@ export class Snapshot implements NodeInfoLister {
     const ni = this.#byName.get(name);
     if (ni === undefined) return;
     this.#releaseImages(ni);
+    this.#indexNode(ni, labelsOf(ni), -1);
     this.#byName.delete(name);
-    this.#withAffinity.delete(ni);
-    this.#withReqAnti.delete(ni);
-    this.#affinityList = undefined;
-    this.#reqAntiList = undefined;
+    this.#withAffinity.set(ni, false);
+    this.#withReqAnti.set(ni, false);
+    this.#withScored.set(ni, false);
     this.#listDirty = true;
   }
 
   /**
    * Adds a pod to `nodeName` (default `spec.nodeName`); used both for bound pods and for the
-   * scheduler's assumed pods. Pods for unknown nodes are held until the node arrives.
+   * scheduler's assumed pods. A pod already there (same UID) is replaced. Pods for unknown nodes
+   * are held until the node arrives.
    */
   addPod(pod: Pod, nodeName: string = pod.spec?.nodeName ?? ''): void {
     let ni = this.#byName.get(nodeName);
@@ -121,38 +260,47 @@ export class Snapshot implements NodeInfoLister {
       return;
     }
     const pi = newPodInfo(pod);
+    const labels = labelsOf(ni);
+    const old = ni.podInfo(pod);
+    if (old !== undefined) this.#indexPod(old, labels, -1);
     ni.addPod(pi);
-    if (podHasAffinity(pi) && !this.#withAffinity.has(ni)) {
-      this.#withAffinity.add(ni);
-      this.#affinityList = undefined;
-    }
-    if (pi.requiredAntiAffinityTerms.length > 0 && !this.#withReqAnti.has(ni)) {
-      this.#withReqAnti.add(ni);
-      this.#reqAntiList = undefined;
-    }
+    this.#indexPod(pi, labels, 1);
+    this.#refreshAffinity(ni);
   }
 
   /** Removes a pod from `nodeName` (default `spec.nodeName`); false when not found. */
   removePod(pod: Pod, nodeName: string = pod.spec?.nodeName ?? ''): boolean {
-    const ni = this.#byName.get(nodeName) ?? this.#orphans.get(nodeName);
-    if (ni === undefined || !ni.removePod(pod)) return false;
-    if (this.#byName.has(nodeName)) this.#refreshAffinity(ni);
+    const ni = this.#byName.get(nodeName);
+    if (ni === undefined) return this.#orphans.get(nodeName)?.removePod(pod) ?? false;
+    const old = ni.podInfo(pod);
+    if (old === undefined) return false;
+    this.#indexPod(old, labelsOf(ni), -1);
+    ni.removePod(pod);
+    this.#refreshAffinity(ni);
     return true;
   }
 
+  #indexPod(pi: PodInfo, labels: Labels, sign: 1 | -1): void {
+    for (const idx of this.#countsAnyPod) idx.pod(pi, labels, sign);
+    if (this.#countsByPodLabel.size > 0) {
+      const podLabels = pi.pod.metadata?.labels ?? EMPTY_LABELS;
+      for (const k in podLabels) {
+        const b = this.#countsByPodLabel.get(`${k}\0${podLabels[k] ?? ''}`);
+        if (b !== undefined) for (const idx of b) idx.pod(pi, labels, sign);
+      }
+    }
+    if (pi.requiredAntiAffinityTerms.length > 0) this.#antiTerms.pod(pi, labels, sign);
+  }
+
+  #indexNode(ni: NodeInfo, labels: Labels, sign: 1 | -1): void {
+    for (const idx of this.#counts.values()) idx.node(ni, labels, sign);
+    this.#antiTerms.node(ni, labels, sign);
+  }
+
   #refreshAffinity(ni: NodeInfo): void {
-    const a = ni.podsWithAffinity.length > 0;
-    const r = ni.podsWithRequiredAntiAffinity.length > 0;
-    if (a !== this.#withAffinity.has(ni)) {
-      if (a) this.#withAffinity.add(ni);
-      else this.#withAffinity.delete(ni);
-      this.#affinityList = undefined;
-    }
-    if (r !== this.#withReqAnti.has(ni)) {
-      if (r) this.#withReqAnti.add(ni);
-      else this.#withReqAnti.delete(ni);
-      this.#reqAntiList = undefined;
-    }
+    this.#withAffinity.set(ni, ni.podsWithAffinity.length > 0);
+    this.#withReqAnti.set(ni, ni.podsWithRequiredAntiAffinity.length > 0);
+    this.#withScored.set(ni, ni.podsWithScoredAffinity.length > 0);
   }
 
   #shareImages(ni: NodeInfo): void {

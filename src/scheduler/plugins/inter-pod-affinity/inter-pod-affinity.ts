@@ -7,7 +7,14 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { matchesNothing } from '../../../api/index.ts';
 import type { Labels } from '../../../api/index.ts';
-import { Code, MAX_NODE_SCORE, Status, newPodInfo } from '../../framework/index.ts';
+import {
+  Code,
+  MAX_NODE_SCORE,
+  Status,
+  affinityTermKey,
+  exactLabelOf,
+  newPodInfo,
+} from '../../framework/index.ts';
 import type {
   AffinityTerm,
   CycleState,
@@ -16,6 +23,7 @@ import type {
   NodeInfo,
   NodeScore,
   PluginFactory,
+  PodCountSpec,
   PodInfo,
   PreFilterExtensions,
   PreFilterOutput,
@@ -70,6 +78,46 @@ function termMatchesWithLabels(term: AffinityTerm, pod: Pod, nsLabels: Labels): 
   return term.selector.matches(pod.metadata?.labels ?? EMPTY);
 }
 
+/**
+ * Whether a term's matches can come from the snapshot's incremental counts: they must depend on
+ * the pod alone, so not on namespace labels (a namespaceSelector).
+ */
+function indexable(t: AffinityTerm): boolean {
+  return matchesNothing(t.namespaceSelector);
+}
+
+function matchesWithoutNamespaceSelector(t: AffinityTerm, pi: PodInfo): boolean {
+  const m = pi.pod.metadata;
+  return t.namespaces.has(m?.namespace ?? '') && t.selector.matches(m?.labels ?? EMPTY);
+}
+
+/** Pods matching an (indexable) term, per value of its topology key. */
+function termCountSpec(t: AffinityTerm): PodCountSpec {
+  return {
+    id: `${NAME}\0${affinityTermKey(t)}`,
+    topologyKey: t.topologyKey,
+    requiredNodeKeys: [t.topologyKey],
+    keepEmptyDomains: false,
+    podLabel: exactLabelOf(t.selector),
+    matches: (pi) => matchesWithoutNamespaceSelector(t, pi),
+  };
+}
+
+/** Pods matching all of the (indexable) terms, per value of `topologyKey`. */
+function allTermsCountSpec(terms: readonly AffinityTerm[], topologyKey: string): PodCountSpec {
+  return {
+    id: `${NAME}\0all\0${terms.map(affinityTermKey).join('\0\0')}\0\0${topologyKey}`,
+    topologyKey,
+    requiredNodeKeys: [topologyKey],
+    keepEmptyDomains: false,
+    podLabel: terms[0] === undefined ? undefined : exactLabelOf(terms[0].selector),
+    matches: (pi) => {
+      for (const t of terms) if (!matchesWithoutNamespaceSelector(t, pi)) return false;
+      return true;
+    },
+  };
+}
+
 /** Counts per topology key and value (upstream topologyToMatchedTermCount). */
 class TopologyCounts {
   readonly m = new Map<string, Map<string, number>>();
@@ -92,6 +140,23 @@ class TopologyCounts {
       if (cur === 0) this.size++;
       inner.set(v, next);
     }
+  }
+
+  /** Adds `n` (> 0) to a key and value (several update calls at once). */
+  add(key: string, v: string, n: number): void {
+    let inner = this.m.get(key);
+    if (inner === undefined) {
+      inner = new Map();
+      this.m.set(key, inner);
+    }
+    const cur = inner.get(v) ?? 0;
+    if (cur === 0) this.size++;
+    inner.set(v, cur + n);
+  }
+
+  /** Adds the positive counts of a domain map under `key`. */
+  addAll(key: string, counts: ReadonlyMap<string, number>): void {
+    for (const [v, n] of counts) if (n > 0) this.add(key, v, n);
   }
 
   get(key: string, value: string): number {
@@ -160,6 +225,8 @@ export class InterPodAffinity
     PreFilterExtensions
 {
   readonly name = NAME;
+  /** Filter is a few lookups in the PreFilter state and never fails after PreFilter. */
+  readonly cheapFilter = true;
   readonly #hardWeight: number;
   readonly #ignorePreferredOfExisting: boolean;
 
@@ -185,26 +252,43 @@ export class InterPodAffinity
       };
     }
     const nsLabels = this.handle.namespaceLabels(pod.metadata?.namespace ?? '') ?? EMPTY;
+    // Existing pods' required anti-affinity: the snapshot groups equal terms with their counts
+    // per domain, so this costs one match per distinct term instead of one per pod.
     const existing = new TopologyCounts();
-    for (const ni of snapshot.havePodsWithRequiredAntiAffinityList()) {
-      const node = ni.node;
-      if (node === undefined) continue;
-      for (const ep of ni.podsWithRequiredAntiAffinity) {
-        for (const t of ep.requiredAntiAffinityTerms) {
-          if (termMatchesWithLabels(t, pod, nsLabels)) existing.update(node, t.topologyKey, 1);
-        }
-      }
+    for (const g of snapshot.requiredAntiAffinityTermGroups()) {
+      if (termMatchesWithLabels(g.term, pod, nsLabels))
+        existing.addAll(g.term.topologyKey, g.counts);
     }
     const affinity = new TopologyCounts();
     const anti = new TopologyCounts();
     const req = podInfo.requiredAffinityTerms;
     const reqAnti = podInfo.requiredAntiAffinityTerms;
-    if (req.length > 0 || reqAnti.length > 0) {
+    // The incoming pod's terms read the snapshot's per-domain counts of the pods they match,
+    // except terms with a namespaceSelector, which scan every pod as upstream does.
+    const scanAffinity = req.length > 0 && !req.every(indexable);
+    if (req.length > 0 && !scanAffinity) {
+      for (const t of req) {
+        const counts = snapshot.podCountsByDomain(allTermsCountSpec(req, t.topologyKey));
+        affinity.addAll(t.topologyKey, counts.pods);
+      }
+    }
+    const scanAnti: AffinityTerm[] = [];
+    for (const t of reqAnti) {
+      if (indexable(t))
+        anti.addAll(t.topologyKey, snapshot.podCountsByDomain(termCountSpec(t)).pods);
+      else scanAnti.push(t);
+    }
+    if (scanAffinity || scanAnti.length > 0) {
       for (const ni of snapshot.list()) {
         const node = ni.node;
         if (node === undefined) continue;
         for (const ep of ni.pods) {
-          this.#updateIncoming(affinity, anti, podInfo, ep.pod, node, 1);
+          if (scanAffinity && podMatchesAllAffinityTerms(req, ep.pod, this.handle)) {
+            for (const t of req) affinity.update(node, t.topologyKey, 1);
+          }
+          for (const t of scanAnti) {
+            if (termMatches(t, ep.pod, this.handle)) anti.update(node, t.topologyKey, 1);
+          }
         }
       }
     }
@@ -307,51 +391,64 @@ export class InterPodAffinity
     if (podInfo.parseError !== undefined) return Status.asStatus(podInfo.parseError);
     const nsLabels = this.handle.namespaceLabels(pod.metadata?.namespace ?? '') ?? EMPTY;
     const topo = new Map<string, Map<string, number>>();
-    for (const ni of all) {
-      const node = ni.node;
-      if (node === undefined) continue;
-      const labels = node.metadata?.labels;
-      if (labels === undefined || Object.keys(labels).length === 0) continue;
-      const pods = hasConstraints ? ni.pods : ni.podsWithAffinity;
-      for (const ep of pods) this.#processExistingPod(topo, podInfo, ep, labels, pod, nsLabels);
+    if (hasConstraints) {
+      // The incoming pod's preferred terms over every existing pod (upstream's processExistingPod,
+      // first half): per-domain counts from the snapshot, a scan for namespaceSelector terms.
+      const scan: { t: WeightedAffinityTerm; sign: number }[] = [];
+      const terms = (ts: readonly WeightedAffinityTerm[], sign: number): void => {
+        for (const t of ts) {
+          if (!indexable(t)) {
+            scan.push({ t, sign });
+            continue;
+          }
+          for (const [v, n] of snapshot.podCountsByDomain(termCountSpec(t)).pods) {
+            if (n > 0) addTopologyScore(topo, t.topologyKey, v, t.weight * sign * n);
+          }
+        }
+      };
+      terms(podInfo.preferredAffinityTerms, 1);
+      terms(podInfo.preferredAntiAffinityTerms, -1);
+      for (const ni of scan.length > 0 ? snapshot.list() : []) {
+        const labels = ni.node?.metadata?.labels ?? EMPTY;
+        for (const ep of ni.pods) {
+          for (const { t, sign } of scan) {
+            const v = labels[t.topologyKey];
+            if (v !== undefined && termMatches(t, ep.pod, this.handle))
+              addTopologyScore(topo, t.topologyKey, v, t.weight * sign);
+          }
+        }
+      }
+    }
+    // Existing pods' terms that score the incoming pod (second half): only pods that have some.
+    for (const ni of snapshot.havePodsWithScoredAffinityList()) {
+      const labels = ni.node?.metadata?.labels;
+      if (labels === undefined) continue;
+      for (const ep of ni.podsWithScoredAffinity)
+        this.#processExistingPod(topo, ep, labels, pod, nsLabels);
     }
     if (topo.size === 0) return Status.new(Code.Skip);
     state.write(PRE_SCORE_KEY, new PreScoreState(topo));
     return Status.SUCCESS;
   }
 
+  /** The existing pod's terms that score the incoming pod (upstream processExistingPod, part). */
   #processExistingPod(
     topo: Map<string, Map<string, number>>,
-    incoming: PodInfo,
     existing: PodInfo,
     nodeLabels: Labels,
     incomingPod: Pod,
     nsLabels: Labels,
   ): void {
-    const add = (t: AffinityTerm, weight: number, matches: boolean): void => {
-      if (!matches) return;
+    const add = (t: AffinityTerm, weight: number): void => {
       const v = nodeLabels[t.topologyKey];
-      if (v === undefined) return;
-      let inner = topo.get(t.topologyKey);
-      if (inner === undefined) {
-        inner = new Map();
-        topo.set(t.topologyKey, inner);
-      }
-      inner.set(v, (inner.get(v) ?? 0) + weight);
+      if (v !== undefined && termMatchesWithLabels(t, incomingPod, nsLabels))
+        addTopologyScore(topo, t.topologyKey, v, weight);
     };
-    const incomingTerms = (terms: readonly WeightedAffinityTerm[], sign: number): void => {
-      for (const t of terms) add(t, t.weight * sign, termMatches(t, existing.pod, this.handle));
-    };
-    incomingTerms(incoming.preferredAffinityTerms, 1);
-    incomingTerms(incoming.preferredAntiAffinityTerms, -1);
     if (this.#hardWeight > 0) {
-      for (const t of existing.requiredAffinityTerms)
-        add(t, this.#hardWeight, termMatchesWithLabels(t, incomingPod, nsLabels));
+      for (const t of existing.requiredAffinityTerms) add(t, this.#hardWeight);
     }
-    for (const t of existing.preferredAffinityTerms)
-      add(t, t.weight, termMatchesWithLabels(t, incomingPod, nsLabels));
-    for (const t of existing.preferredAntiAffinityTerms)
-      add(t, -t.weight, termMatchesWithLabels(t, incomingPod, nsLabels));
+    for (const t of existing.preferredAffinityTerms) add(t, t.weight);
+    for (const t of existing.preferredAntiAffinityTerms) add(t, -t.weight);
   }
 
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
@@ -386,6 +483,20 @@ export class InterPodAffinity
     }
     return Status.SUCCESS;
   }
+}
+
+function addTopologyScore(
+  topo: Map<string, Map<string, number>>,
+  key: string,
+  v: string,
+  weight: number,
+): void {
+  let inner = topo.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    topo.set(key, inner);
+  }
+  inner.set(v, (inner.get(v) ?? 0) + weight);
 }
 
 function satisfyPodAntiAffinity(s: PreFilterState, labels: Labels): boolean {

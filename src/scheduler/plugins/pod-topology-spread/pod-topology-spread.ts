@@ -6,13 +6,14 @@
  * hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway) with the owners' selector.
  */
 import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
-import { labelSelectorAsSelector, selectorFromSet } from '../../../api/index.ts';
+import { labelSelectorAsSelector, matchesNothing, selectorFromSet } from '../../../api/index.ts';
 import type { Labels, Selector } from '../../../api/index.ts';
 import {
   Code,
   MAX_NODE_SCORE,
   RequiredNodeAffinity,
   Status,
+  exactLabelOf,
   findMatchingUntoleratedTaint,
 } from '../../framework/index.ts';
 import type {
@@ -22,6 +23,7 @@ import type {
   NodeInfo,
   NodeScore,
   PluginFactory,
+  PodCountSpec,
   PodInfo,
   PreFilterExtensions,
   PreFilterOutput,
@@ -164,6 +166,42 @@ function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selector, ns
   return n;
 }
 
+/**
+ * Whether the snapshot's incremental per-domain counts can stand for the per-node scan: every
+ * node with the topology labels is eligible (no node-affinity or taint inclusion policy in play).
+ */
+function countsAreIndexable(c: Constraint, req: RequiredNodeAffinity): boolean {
+  return (!c.nodeAffinityPolicyHonor || req.isEmpty()) && !c.nodeTaintsPolicyHonor;
+}
+
+/** The sorted, distinct topology keys of the constraints (nodes must have all of them). */
+function topologyKeysOf(cs: readonly Constraint[]): string[] {
+  return [...new Set(cs.map((c) => c.topologyKey))].sort();
+}
+
+/**
+ * The snapshot count spec of countPodsMatchSelector(c.selector, ns) summed per value of
+ * c.topologyKey over the nodes with every label in `nodeKeys`.
+ */
+function spreadCountSpec(c: Constraint, ns: string, nodeKeys: readonly string[]): PodCountSpec {
+  const sel = c.selector;
+  const selKey = matchesNothing(sel) ? '\u0001' : `=${sel.toString()}`;
+  return {
+    id: `${NAME}\0${ns}\0${selKey}\0${c.topologyKey}\0${nodeKeys.join('\0')}`,
+    topologyKey: c.topologyKey,
+    requiredNodeKeys: nodeKeys,
+    keepEmptyDomains: true,
+    podLabel: exactLabelOf(sel),
+    matches: (pi) => {
+      if (sel.empty()) return false;
+      const m = pi.pod.metadata;
+      if (m === undefined || m.deletionTimestamp !== undefined || (m.namespace ?? '') !== ns)
+        return false;
+      return sel.matches(m.labels ?? EMPTY);
+    },
+  };
+}
+
 /** Upstream criticalPaths: the two domains with the fewest matching pods. */
 class CriticalPaths {
   v0 = '';
@@ -207,6 +245,8 @@ class PreFilterState implements StateData {
     readonly constraints: readonly Constraint[],
     readonly criticalPaths: CriticalPaths[],
     readonly tpValueToMatchNum: Map<string, number>[],
+    /** Per constraint, 1 when the incoming pod matches its own selector (computed once). */
+    readonly selfMatch: readonly number[],
   ) {}
 
   minMatchNum(i: number, minDomains: number): number {
@@ -221,6 +261,7 @@ class PreFilterState implements StateData {
       this.constraints,
       this.criticalPaths.map((c) => c.clone()),
       this.tpValueToMatchNum.map((m) => new Map(m)),
+      this.selfMatch,
     );
   }
 }
@@ -261,6 +302,8 @@ export class PodTopologySpread
     PreFilterExtensions
 {
   readonly name = NAME;
+  /** Filter is a few lookups in the PreFilter state and never fails after PreFilter. */
+  readonly cheapFilter = true;
   readonly #defaultConstraints: readonly TopologySpreadConstraint[];
   readonly #systemDefaulted: boolean;
 
@@ -333,18 +376,34 @@ export class PodTopologySpread
     if (constraints.length === 0) return { status: Status.new(Code.Skip) };
     const ns = pod.metadata?.namespace ?? '';
     const req = new RequiredNodeAffinity(pod);
-    const matchNum = constraints.map(() => new Map<string, number>());
-    for (const ni of this.handle.snapshot().list()) {
-      const node = ni.node;
-      if (node === undefined) continue;
-      const labels = node.metadata?.labels ?? EMPTY;
-      if (!nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
-      for (let i = 0; i < constraints.length; i++) {
-        const c = constraints[i] as Constraint;
-        if (!matchNodeInclusionPolicies(c, pod, node, req)) continue;
-        const v = labels[c.topologyKey] ?? '';
-        const m = matchNum[i] as Map<string, number>;
-        m.set(v, (m.get(v) ?? 0) + matchingPodsOnNode(ni, c, ns));
+    const snapshot = this.handle.snapshot();
+    const nodeKeys = topologyKeysOf(constraints);
+    const matchNum: Map<string, number>[] = [];
+    // Constraints whose eligible nodes depend on the pod (inclusion policies) scan the nodes;
+    // the others copy the snapshot's incremental counts (the same sums, without the scan).
+    const scanned: number[] = [];
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i] as Constraint;
+      if (countsAreIndexable(c, req)) {
+        matchNum.push(new Map(snapshot.podCountsByDomain(spreadCountSpec(c, ns, nodeKeys)).pods));
+      } else {
+        matchNum.push(new Map());
+        scanned.push(i);
+      }
+    }
+    if (scanned.length > 0) {
+      for (const ni of snapshot.list()) {
+        const node = ni.node;
+        if (node === undefined) continue;
+        const labels = node.metadata?.labels ?? EMPTY;
+        if (!nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
+        for (const i of scanned) {
+          const c = constraints[i] as Constraint;
+          if (!matchNodeInclusionPolicies(c, pod, node, req)) continue;
+          const v = labels[c.topologyKey] ?? '';
+          const m = matchNum[i] as Map<string, number>;
+          m.set(v, (m.get(v) ?? 0) + matchingPodsOnNode(ni, c, ns));
+        }
       }
     }
     const paths = matchNum.map((m) => {
@@ -352,7 +411,9 @@ export class PodTopologySpread
       for (const [v, n] of m) p.update(v, n);
       return p;
     });
-    state.write(PRE_FILTER_KEY, new PreFilterState(constraints, paths, matchNum));
+    const podLabels = pod.metadata?.labels ?? EMPTY;
+    const selfMatch = constraints.map((c) => (c.selector.matches(podLabels) ? 1 : 0));
+    state.write(PRE_FILTER_KEY, new PreFilterState(constraints, paths, matchNum, selfMatch));
     return { status: Status.SUCCESS };
   }
 
@@ -404,14 +465,13 @@ export class PodTopologySpread
     }
     if (s.constraints.length === 0) return Status.SUCCESS;
     const labels = node.metadata?.labels ?? EMPTY;
-    const podLabels = pod.metadata?.labels ?? EMPTY;
     for (let i = 0; i < s.constraints.length; i++) {
       const c = s.constraints[i] as Constraint;
       const v = labels[c.topologyKey];
       if (v === undefined)
         return Status.new(Code.UnschedulableAndUnresolvable, ERR_REASON_NODE_LABEL_NOT_MATCH);
       const min = s.minMatchNum(i, c.minDomains);
-      const self = c.selector.matches(podLabels) ? 1 : 0;
+      const self = s.selfMatch[i] ?? 0;
       const matchNum = s.tpValueToMatchNum[i]?.get(v) ?? 0;
       if (matchNum + self - min > c.maxSkew)
         return Status.new(Code.Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH);
@@ -422,7 +482,8 @@ export class PodTopologySpread
   // ---- Score ----
 
   preScore(state: CycleState, pod: Pod, filteredNodes: readonly NodeInfo[]): Status {
-    const all = this.handle.snapshot().list();
+    const snapshot = this.handle.snapshot();
+    const all = snapshot.list();
     if (filteredNodes.length === 0 || all.length === 0) return Status.SUCCESS;
     let constraints: Constraint[];
     try {
@@ -463,12 +524,27 @@ export class PodTopologySpread
     );
     const ns = pod.metadata?.namespace ?? '';
     const req = new RequiredNodeAffinity(pod);
-    for (const ni of all) {
+    const nodeKeys = requireAll ? topologyKeysOf(constraints) : [];
+    // Counts of the candidates' domains (hostname constraints have none: Score counts per node),
+    // from the snapshot's incremental counts when the eligible nodes do not depend on the pod.
+    const scanned: number[] = [];
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i] as Constraint;
+      const m = counts[i] as Map<string, number>;
+      if (m.size === 0) continue;
+      if (!countsAreIndexable(c, req)) {
+        scanned.push(i);
+        continue;
+      }
+      const idx = snapshot.podCountsByDomain(spreadCountSpec(c, ns, nodeKeys)).pods;
+      for (const v of m.keys()) m.set(v, idx.get(v) ?? 0);
+    }
+    for (const ni of scanned.length > 0 ? all : []) {
       const node = ni.node;
       if (node === undefined) continue;
       const labels = node.metadata?.labels ?? EMPTY;
       if (requireAll && !nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
-      for (let i = 0; i < constraints.length; i++) {
+      for (const i of scanned) {
         const c = constraints[i] as Constraint;
         if (!matchNodeInclusionPolicies(c, pod, node, req)) continue;
         const v = labels[c.topologyKey] ?? '';
