@@ -159,9 +159,11 @@ export class Scheduler {
         this.snapshot.setNode(n);
         this.queue.moveAllToActiveOrBackoffQueue();
       },
-      onUpdate: (_o, n) => {
+      onUpdate: (o, n) => {
         this.snapshot.setNode(n);
-        this.queue.moveAllToActiveOrBackoffQueue();
+        // Heartbeats (status times, images) cannot make a pod fit: only what upstream's
+        // nodeSchedulingPropertiesChange looks at moves the unschedulable pods.
+        if (nodeSchedulingPropertiesChanged(o, n)) this.queue.moveAllToActiveOrBackoffQueue();
       },
       onDelete: (o) => {
         this.snapshot.removeNode(unwrapTombstone(o).metadata?.name ?? '');
@@ -400,4 +402,30 @@ export class Scheduler {
       this.onError(`preempting for ${nameOf(pod)}`, err);
     }
   }
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The status of each condition type (upstream nodeConditionsChanged ignores times and messages). */
+function conditionStatuses(n: Node): string {
+  return (n.status?.conditions ?? [])
+    .map((c) => `${c.type}=${c.status}`)
+    .sort()
+    .join(',');
+}
+
+/**
+ * Upstream nodeSchedulingPropertiesChange (pkg/scheduler/eventhandlers.go): whether a node
+ * update changed spec.unschedulable, allocatable, labels, taints, condition statuses or
+ * annotations, the only node changes that can make an unschedulable pod fit.
+ */
+export function nodeSchedulingPropertiesChanged(old: Node, cur: Node): boolean {
+  return (
+    (old.spec?.unschedulable ?? false) !== (cur.spec?.unschedulable ?? false) ||
+    !sameJson(old.status?.allocatable ?? {}, cur.status?.allocatable ?? {}) ||
+    !sameJson(old.metadata?.labels ?? {}, cur.metadata?.labels ?? {}) ||
+    !sameJson(old.spec?.taints ?? [], cur.spec?.taints ?? []) ||
+    conditionStatuses(old) !== conditionStatuses(cur) ||
+    !sameJson(old.metadata?.annotations ?? {}, cur.metadata?.annotations ?? {})
+  );
 }
