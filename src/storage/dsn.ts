@@ -146,7 +146,14 @@ export async function openBackend(dsn: string): Promise<Backend> {
     }
     case 'sqlite':
       // Imported statically: it is the default and small (the native addon loads lazily).
-      return openSqliteBackend({ path: parsed.path });
+      return openSqliteBackend({
+        path: parsed.path,
+        // Rare (a full disk, an I/O error): said once on stderr; the store keeps working and
+        // retries, as a failed automatic checkpoint would.
+        onCheckpointError: (message) => {
+          process.emitWarning(`SQLite WAL checkpoint failed: ${message}`);
+        },
+      });
     case 'etcd': {
       const { openEtcdBackend } = await import('./etcd/index.ts');
       return openEtcdBackend({

@@ -9,40 +9,20 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildBusyboxLayout } from '../../src/kubelet/images/fixtures.ts';
-import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
-import { claimNodeHost, nodeTestSkipReason, runTool, type NodeHostClaim } from './node-host.ts';
+import type { RunResult } from './harness.ts';
+import { nodeTestSkipReason, startUpNode, type UpNode } from './node-host.ts';
 
 const IMAGE = 'skiff.test/busybox:busybox';
 
 const skip = nodeTestSkipReason();
-const run = runTool;
 
 describe('skiff up: secret and downwardAPI volumes follow the API', { skip }, () => {
-  const work = mkdtempSync(join(tmpdir(), 'skiff-e2e-kubelet-volumes-'));
-  let host: NodeHostClaim | undefined;
-  let s: SkiffServer | undefined;
-
-  const kubectl = async (args: string[], input?: string): Promise<RunResult> => {
-    assert.ok(s);
-    return s.kubectl(args, input === undefined ? {} : { input });
-  };
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-    return r.stdout;
-  };
-  const until = async (what: string, cond: () => Promise<boolean>, ms = 60_000): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  let node: UpNode | undefined;
+  const up = (): UpNode => node ?? assert.fail('the node did not start');
+  const kubectl = (args: string[], input?: string): Promise<RunResult> => up().kubectl(args, input);
+  const ok = (args: string[], input?: string): Promise<string> => up().ok(args, input);
+  const until = (what: string, cond: () => Promise<boolean>, ms?: number): Promise<void> =>
+    up().until(what, cond, ms);
   /** `kubectl create secret generic creds --from-literal=password=<v> --dry-run=client -o yaml | kubectl apply -f -`. */
   const applySecret = async (value: string): Promise<void> => {
     const yaml = await ok([
@@ -61,47 +41,11 @@ describe('skiff up: secret and downwardAPI volumes follow the API', { skip }, ()
     (await kubectl(['exec', pod, '--', 'cat', file])).stdout;
 
   before(async () => {
-    host = await claimNodeHost();
-    const layout = await buildBusyboxLayout(work);
-    const archive = join(work, 'busybox.tar');
-    const tar = await run('tar', ['-C', layout, '-cf', archive, '.']);
-    assert.equal(tar.code, 0, tar.stderr);
-    s = await startSkiffServer(['--node-ip', '127.0.0.1', '--kubelet-port', '0'], {
-      verb: 'up',
-    });
-    const imported = await run(SKIFF, [
-      'image',
-      'import',
-      archive,
-      '--name',
-      'skiff.test/busybox',
-      '--data-dir',
-      s.dataDir,
-    ]);
-    assert.equal(imported.code, 0, imported.stderr);
-    await until(
-      'the node to be Ready',
-      async () =>
-        (
-          await kubectl([
-            'get',
-            'nodes',
-            '-o',
-            'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
-          ])
-        ).stdout === 'True',
-    );
+    node = await startUpNode('skiff-e2e-kubelet-volumes-');
   });
 
   after(async () => {
-    if (s !== undefined) {
-      // Containers outlive the kubelet by design: delete every pod while it still runs.
-      await s.kubectl(['delete', 'pods,secrets', '--all', '--grace-period=1']);
-      await s.kubectl(['wait', '--for=delete', 'pods', '--all', '--timeout=60s']);
-      await s.stop();
-    }
-    host?.release();
-    rmSync(work, { recursive: true, force: true });
+    await node?.stop('pods,secrets');
   });
 
   it('updates a secret volume in place after kubectl apply', async () => {

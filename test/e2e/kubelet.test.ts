@@ -12,13 +12,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBusyboxLayout } from '../../src/kubelet/images/fixtures.ts';
-import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
-import { claimNodeHost, nodeTestSkipReason, runTool, type NodeHostClaim } from './node-host.ts';
+import type { RunResult } from './harness.ts';
+import { nodeTestSkipReason, runTool, startUpNode, type UpNode } from './node-host.ts';
 
 const IMAGE = 'skiff.test/busybox:busybox';
 
@@ -26,76 +23,21 @@ const skip = nodeTestSkipReason();
 const run = runTool;
 
 describe('skiff up: this machine as a node with real containers', { skip }, () => {
-  const work = mkdtempSync(join(tmpdir(), 'skiff-e2e-kubelet-'));
-  let host: NodeHostClaim | undefined;
-  let s: SkiffServer | undefined;
-
-  const kubectl = async (args: string[], input?: string): Promise<RunResult> => {
-    assert.ok(s);
-    return s.kubectl(args, input === undefined ? {} : { input });
-  };
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-    return r.stdout;
-  };
-  const until = async (what: string, cond: () => Promise<boolean>, ms = 60_000): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  let node: UpNode | undefined;
+  const up = (): UpNode => node ?? assert.fail('the node did not start');
+  const kubectl = (args: string[], input?: string): Promise<RunResult> => up().kubectl(args, input);
+  const ok = (args: string[], input?: string): Promise<string> => up().ok(args, input);
+  const until = (what: string, cond: () => Promise<boolean>, ms?: number): Promise<void> =>
+    up().until(what, cond, ms);
   const podField = async (pod: string, path: string): Promise<string> =>
     (await kubectl(['get', 'pod', pod, '-o', `jsonpath={${path}}`])).stdout;
 
   before(async () => {
-    host = await claimNodeHost();
-    const layout = await buildBusyboxLayout(work);
-    const archive = join(work, 'busybox.tar');
-    const tar = await run('tar', ['-C', layout, '-cf', archive, '.']);
-    assert.equal(tar.code, 0, tar.stderr);
-    s = await startSkiffServer(['--node-ip', '127.0.0.1', '--kubelet-port', '0'], {
-      verb: 'up',
-    });
-    const imported = await run(SKIFF, [
-      'image',
-      'import',
-      archive,
-      '--name',
-      'skiff.test/busybox',
-      '--data-dir',
-      s.dataDir,
-    ]);
-    assert.equal(imported.code, 0, imported.stderr);
-    await until(
-      'the node to be Ready',
-      async () =>
-        (
-          await kubectl([
-            'get',
-            'nodes',
-            '-o',
-            'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
-          ])
-        ).stdout === 'True',
-    );
+    node = await startUpNode('skiff-e2e-kubelet-');
   });
 
   after(async () => {
-    if (s !== undefined) {
-      // Containers outlive the kubelet by design: delete every pod while it still runs.
-      await s.kubectl([
-        'delete',
-        'deployments,jobs,pods,configmaps,services',
-        '--all',
-        '--grace-period=1',
-      ]);
-      await s.kubectl(['wait', '--for=delete', 'pods', '--all', '--timeout=60s']);
-      await s.stop();
-    }
-    host?.release();
-    rmSync(work, { recursive: true, force: true });
+    await node?.stop('deployments,jobs,pods,configmaps,services');
   });
 
   it('registers the node with real capacity and the control-plane role', async () => {
@@ -131,7 +73,7 @@ describe('skiff up: this machine as a node with real containers', { skip }, () =
   });
 
   it('copies a file out of the container (kubectl cp)', async () => {
-    const dest = join(work, 'motd-copy');
+    const dest = join(up().work, 'motd-copy');
     await ok(['cp', 'bb:/www/index.html', dest]);
     const r = await run('cat', [dest]);
     assert.equal(r.stdout, '<h1>hello</h1>\n');
@@ -153,10 +95,17 @@ describe('skiff up: this machine as a node with real containers', { skip }, () =
       '/www',
     ]);
     await ok(['wait', '--for=condition=Ready', 'pod/web', '--timeout=60s']);
-    assert.ok(s);
     const pf = spawn(
       'kubectl',
-      ['--kubeconfig', s.kubeconfig, 'port-forward', 'pod/web', ':8080', '--address', '127.0.0.1'],
+      [
+        '--kubeconfig',
+        up().server.kubeconfig,
+        'port-forward',
+        'pod/web',
+        ':8080',
+        '--address',
+        '127.0.0.1',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
@@ -447,7 +396,10 @@ describe('skiff up: this machine as a node with real containers', { skip }, () =
             },
           ],
           volumes: [
-            { name: 'out', hostPath: { path: join(work, 'prestop'), type: 'DirectoryOrCreate' } },
+            {
+              name: 'out',
+              hostPath: { path: join(up().work, 'prestop'), type: 'DirectoryOrCreate' },
+            },
           ],
         },
       }),
@@ -457,7 +409,7 @@ describe('skiff up: this machine as a node with real containers', { skip }, () =
     await ok(['delete', 'pod', 'stopper', '--wait=true', '--timeout=60s']);
     // The container handled SIGTERM: well within the grace period.
     assert.ok(Date.now() - t0 < 15_000, `delete took ${String(Date.now() - t0)} ms`);
-    const mark = await run('cat', [join(work, 'prestop', 'mark')]);
+    const mark = await run('cat', [join(up().work, 'prestop', 'mark')]);
     assert.equal(mark.stdout, 'prestop\n');
   });
 });

@@ -9,11 +9,12 @@
  * one's), so these tests wait for each other.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunResult } from './harness.ts';
+import { buildBusyboxLayout } from '../../src/kubelet/images/fixtures.ts';
+import { SKIFF, startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
 
 /** The bridge the node's CNI configuration creates. */
 export const NODE_BRIDGE = 'skiff0';
@@ -112,4 +113,106 @@ export async function claimNodeHost(signal?: AbortSignal): Promise<NodeHostClaim
       rmSync(LOCK, { recursive: true, force: true });
     },
   };
+}
+
+/** `./skiff up` as a real node with the busybox test image imported (see {@link startUpNode}). */
+export interface UpNode {
+  readonly server: SkiffServer;
+  /** The test's temp dir (the image layout and archive live here). */
+  readonly work: string;
+  kubectl(args: string[], input?: string): Promise<RunResult>;
+  /** kubectl that must succeed; its stdout. */
+  ok(args: string[], input?: string): Promise<string>;
+  /** Polls `cond` every 250 ms until true; fails the test after `ms`. */
+  until(what: string, cond: () => Promise<boolean>, ms?: number): Promise<void>;
+  /**
+   * Deletes `resources` (e.g. `pods,secrets`) in the default namespace while the node still
+   * runs (containers outlive the kubelet by design), waits for the pods to go, stops `up`,
+   * releases the host and removes the temp dir. Idempotent.
+   */
+  stop(resources: string): Promise<void>;
+}
+
+/**
+ * Claims the host, builds the busybox image (umoci), starts `./skiff up --node-ip 127.0.0.1
+ * --kubelet-port 0` plus `extraArgs`, imports the image as `skiff.test/busybox:busybox` and
+ * waits for the node to be Ready. On a failure it cleans up what it started and rethrows.
+ */
+export async function startUpNode(workPrefix: string, extraArgs: string[] = []): Promise<UpNode> {
+  const work = mkdtempSync(join(tmpdir(), workPrefix));
+  const host = await claimNodeHost();
+  let server: SkiffServer | undefined;
+  let stopped = false;
+  const stop = async (resources: string): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (server !== undefined) {
+      await server.kubectl(['delete', resources, '--all', '--grace-period=1']);
+      await server.kubectl(['wait', '--for=delete', 'pods', '--all', '--timeout=60s']);
+      await server.stop();
+    }
+    host.release();
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    const layout = await buildBusyboxLayout(work);
+    const archive = join(work, 'busybox.tar');
+    const tar = await runTool('tar', ['-C', layout, '-cf', archive, '.']);
+    if (tar.code !== 0) throw new Error(`tar: ${tar.stderr}`);
+    server = await startSkiffServer(
+      ['--node-ip', '127.0.0.1', '--kubelet-port', '0', ...extraArgs],
+      { verb: 'up' },
+    );
+    const s = server;
+    const imported = await runTool(SKIFF, [
+      'image',
+      'import',
+      archive,
+      '--name',
+      'skiff.test/busybox',
+      '--data-dir',
+      s.dataDir,
+    ]);
+    if (imported.code !== 0) throw new Error(`skiff image import: ${imported.stderr}`);
+    const kubectl = (args: string[], input?: string): Promise<RunResult> =>
+      s.kubectl(args, input === undefined ? {} : { input });
+    const until = async (
+      what: string,
+      cond: () => Promise<boolean>,
+      ms = 60_000,
+    ): Promise<void> => {
+      const end = Date.now() + ms;
+      while (!(await cond())) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await sleep(250);
+      }
+    };
+    await until(
+      'the node to be Ready',
+      async () =>
+        (
+          await kubectl([
+            'get',
+            'nodes',
+            '-o',
+            'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
+          ])
+        ).stdout === 'True',
+    );
+    return {
+      server: s,
+      work,
+      kubectl,
+      async ok(args, input) {
+        const r = await kubectl(args, input);
+        if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
+        return r.stdout;
+      },
+      until,
+      stop,
+    };
+  } catch (err) {
+    await stop('pods');
+    throw err;
+  }
 }

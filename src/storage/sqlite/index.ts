@@ -5,6 +5,9 @@
  * - One file, WAL: a write's promise resolves only after the WAL was flushed (fdatasync on
  *   libuv's thread pool, so the flush never blocks the event loop; SQLite itself runs with
  *   synchronous=NORMAL and syncs around checkpoints, see inline-writer.ts).
+ * - WAL checkpoints run on a worker thread with its own connection, started at the first
+ *   checkpoint due, so copying pages into the data file never stalls the event loop; the WAL
+ *   stays bounded (see inline-writer.ts; `checkpoints: 'inline'` restores SQLite's own).
  * - All writes go to one writer connection. While it commits and flushes, new writes queue and
  *   become the next batch: one transaction and one flush for many writes (group commit), each
  *   op checked on its own. Reads go through a query-only connection and see every acknowledged
@@ -23,5 +26,6 @@
  */
 export { openSqliteBackend } from './sqlite-backend.ts';
 export type { SqliteBackend, SqliteBackendOptions, SqliteStats } from './sqlite-backend.ts';
+export type { CheckpointStats } from './inline-writer.ts';
 export { startAutoCompaction } from './auto-compaction.ts';
 export type { AutoCompactionOptions } from './auto-compaction.ts';

@@ -28,6 +28,8 @@ import { Reader } from './reader.ts';
 import { WatchHub } from './watch-hub.ts';
 import { WriterClient } from './writer-client.ts';
 import type { WriterStats } from './writer-client.ts';
+import type { CheckpointOptions, CheckpointStats } from './inline-writer.ts';
+import type { CheckpointWorkerFactory } from './checkpoint-worker.ts';
 
 export interface SqliteBackendOptions {
   /** The data file. Parent directories are created. Side files: `-wal`, `-shm`, `-lock`. */
@@ -50,8 +52,21 @@ export interface SqliteBackendOptions {
   cacheSizeKiB?: number;
   /** Memory-mapped reads on the read connection. Default 256 MiB. */
   mmapBytes?: number;
-  /** WAL pages before an automatic (passive) checkpoint. Default 1000. */
+  /**
+   * WAL pages (frames) waiting to be copied before a passive checkpoint is due. Default 1000.
+   * The WAL restarts from its beginning around 4x this and is bounded by 10x (inline-writer.ts).
+   */
   walAutocheckpointPages?: number;
+  /**
+   * Where checkpoints run: 'worker' (default; a worker thread started at the first checkpoint
+   * due, so they never stall the event loop) or 'inline' (SQLite's automatic checkpoints on the
+   * writer's connection). See inline-writer.ts.
+   */
+  checkpoints?: 'worker' | 'inline';
+  /** Hears, once per kind, a failed worker checkpoint or the fallback to inline checkpoints. */
+  onCheckpointError?: (message: string) => void;
+  /** @internal Starts the checkpoint worker thread (tests make it fail). */
+  checkpointWorkerFactory?: CheckpointWorkerFactory;
   /**
    * Background compaction (see auto-compaction.ts): default on, keeping the last 1000
    * revisions and compacting once 1000 more accumulated (checked every second), so the file
@@ -66,6 +81,8 @@ export interface SqliteBackendOptions {
 /** Counters for tests and benchmarks. */
 export interface SqliteStats extends WriterStats {
   watchers: number;
+  /** WAL checkpoints: how many ran on the worker, inline, and the WAL's largest size. */
+  checkpoints: CheckpointStats;
 }
 
 /** A Backend with SQLite-specific introspection. */
@@ -196,7 +213,11 @@ class SqliteBackendImpl implements SqliteBackend {
   }
 
   stats(): SqliteStats {
-    return { ...this.writer.stats, watchers: this.hub.size };
+    return {
+      ...this.writer.stats,
+      watchers: this.hub.size,
+      checkpoints: this.writer.checkpointStats(),
+    };
   }
 
   get(key: string, revision?: number): Promise<GetResponse> {
@@ -447,7 +468,12 @@ class SqliteBackendImpl implements SqliteBackend {
 export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<SqliteBackend> {
   const path = resolve(opts.path);
   mkdirSync(dirname(path), { recursive: true });
-  const spawned = WriterClient.spawn();
+  const checkpoints: CheckpointOptions = { mode: opts.checkpoints ?? 'worker' };
+  if (opts.checkpointWorkerFactory !== undefined) {
+    checkpoints.workerFactory = opts.checkpointWorkerFactory;
+  }
+  if (opts.onCheckpointError !== undefined) checkpoints.onError = opts.onCheckpointError;
+  const spawned = WriterClient.spawn(checkpoints);
   let lock: Database.Database;
   try {
     lock = acquireLock(path);

@@ -7,6 +7,7 @@
  * vacuum, checkpoint) are interleaved with write batches so they never starve writers.
  */
 import { InlineWriter } from './inline-writer.ts';
+import type { CheckpointOptions, CheckpointStats } from './inline-writer.ts';
 import { StorageError } from '../errors.ts';
 import type {
   CompactStepResult,
@@ -105,8 +106,13 @@ export class WriterClient {
    * Makes a writer that waits for `start` (it opens nothing before its config arrives, so the
    * caller can take the file's lock first). Pass it to `start`, or to `abandon`.
    */
-  static spawn(): SpawnedWriter {
-    return { worker: new InlineWriter() };
+  static spawn(checkpoints?: CheckpointOptions): SpawnedWriter {
+    return { worker: new InlineWriter(checkpoints) };
+  }
+
+  /** The writer's checkpoint counters (see inline-writer.ts). */
+  checkpointStats(): CheckpointStats {
+    return this.worker.checkpointStats();
   }
 
   /** Stops a spawned writer that will not be started (its file was never opened). */
