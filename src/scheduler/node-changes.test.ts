@@ -16,8 +16,10 @@ const base: Node = {
   },
 };
 
-const edit = (f: (n: Node) => void): Node => {
-  const n = structuredClone(base);
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const edit = (f: (n: Mutable<Node>) => void): Node => {
+  const n: Mutable<Node> = structuredClone(base);
   f(n);
   return n;
 };
