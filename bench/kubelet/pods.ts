@@ -4,8 +4,13 @@
  * startup latency, create → Running as seen by a watch, for batches of 1, 10 and 30 pods created
  * at once (image present, `sleep` containers); then the process's CPU and RSS while idle with 30
  * pods running (the whole `up` process: API server, controller-manager, scheduler and kubelet).
- * Needs root, runc, umoci and busybox-static. Usage (as root):
- *   node --import tsx bench/kubelet/pods.ts [--runs 3] [--idle-seconds 30]
+ * Needs root, runc, umoci and busybox-static; waits for the real-node e2e tests' host claim
+ * (test/e2e/node-host.ts: they share the bridge skiff0 and the kubepods cgroups). Usage (as root):
+ *   node --import tsx bench/kubelet/pods.ts [--runs 3] [--idle-seconds 30] [--sizes 1,10,30]
+ *     [--main other/dist/cmd/main.js] [--node-args='--cpu-prof --cpu-prof-dir=/tmp/prof']
+ * With SKIFF_KUBELET_TRACE=<file> in the environment the kubelet appends one JSON line per step
+ * of each pod start (sandbox, namespaces, cni add, volumes, overlay, create/start container,
+ * status write, and every host command it runs) to that file.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,15 +23,24 @@ import type { Clientset } from '../../src/client/index.ts';
 import { buildBusyboxLayout } from '../../src/kubelet/images/fixtures.ts';
 import { freePorts } from '../../src/storage/etcd/index.ts';
 import { cpuMsOf, rssOf } from '../apiserver/proc.ts';
+import { claimNodeHost } from '../../test/e2e/node-host.ts';
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     'idle-seconds': { type: 'string', default: '30' },
+    /** Batch sizes, comma-separated. */
+    sizes: { type: 'string', default: '1,10,30' },
+    /** Another build of the launcher (dist/cmd/main.js by default). */
+    main: { type: 'string' },
+    /** Extra node flags of the `up` process, space-separated (e.g. `--cpu-prof`). */
+    'node-args': { type: 'string', default: '' },
   },
 });
 const root = join(import.meta.dirname, '..', '..');
-const main = join(root, 'dist', 'cmd', 'main.js');
+const main = args.main ?? join(root, 'dist', 'cmd', 'main.js');
+const nodeArgs = args['node-args'].split(' ').filter((a) => a !== '');
+const sizes = args.sizes.split(',').map(Number);
 const IMAGE = 'skiff.test/busybox:busybox';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const linkExists = (name: string): boolean =>
@@ -115,6 +129,7 @@ async function oneRun(work: string, archive: string): Promise<Record<string, unk
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       main,
       'up',
       '--data-dir',
@@ -172,14 +187,14 @@ async function oneRun(work: string, archive: string): Promise<Record<string, unk
       }
       await deleteAll(cs);
       const latency: Record<string, { p50: number; p99: number; max: number }> = {};
-      for (const n of [1, 10, 30]) {
+      for (const n of sizes) {
         const l = await batch(cs, `b${String(n)}`, n);
         latency[String(n)] = {
           p50: Math.round(percentile(l, 50)),
           p99: Math.round(percentile(l, 99)),
           max: Math.round(l[l.length - 1] ?? NaN),
         };
-        if (n !== 30) await deleteAll(cs);
+        if (n !== sizes[sizes.length - 1]) await deleteAll(cs);
       }
       // Idle with 30 pods running.
       await sleep(5_000);
@@ -228,6 +243,8 @@ const kubepods = (): string[] =>
     .stdout.toString()
     .split('\n')
     .filter((l) => l !== '');
+// The bridge and kubepods are the real-node e2e tests' too: wait for them, one at a time.
+const host = await claimNodeHost();
 const cgroupsBefore = new Set(kubepods());
 const work = mkdtempSync(join(tmpdir(), 'skiff-bench-kubelet-'));
 try {
@@ -247,4 +264,5 @@ try {
       spawnSync('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
   }
   rmSync(work, { recursive: true, force: true });
+  host.release();
 }

@@ -98,6 +98,12 @@ export interface PodEnvironment {
   tearDownPod(pod: PodRef): Promise<void>;
   /** Pods the host still has state for (to clean up those deleted while the kubelet was down). */
   listPods?(): Promise<PodRef[]>;
+  /**
+   * Node-level setup done once at kubelet start, before the first pod (upstream's
+   * ContainerManager.Start: the kubepods and QoS cgroups). Idempotent; pods still work when it
+   * was skipped or failed (each pod's setup completes it).
+   */
+  prepareNode?(): Promise<void>;
 }
 
 /** An image made available locally. */

@@ -85,6 +85,7 @@ import {
   tearDownPodVolumes,
 } from '../volumes/index.ts';
 import type { PlannedVolume } from '../volumes/index.ts';
+import { traceStep, traced } from '../spawner/index.ts';
 import { ContainerConfigError } from './environment.ts';
 import type {
   ContainerBundleInput,
@@ -164,10 +165,11 @@ export class HostPodEnvironment implements PodEnvironment {
   async setUpPod(pod: Pod, attempt: number, signal: AbortSignal): Promise<PodSandbox> {
     const m = pod.metadata ?? {};
     const ref: PodRef = { uid: m.uid ?? '', name: m.name ?? '', namespace: m.namespace ?? '' };
+    const key = `${ref.namespace}/${ref.name}`;
     await mkdir(this.podDir(ref.uid), { recursive: true, mode: 0o750 });
-    await this.ensurePodCgroup(pod);
+    await traced(key, 'pod cgroup', () => this.ensurePodCgroup(pod));
     // A previous sandbox (dead, or from a crashed attempt) goes first: one sandbox per pod.
-    await this.stopSandbox(ref);
+    await traced(key, 'stop old sandbox', () => this.stopSandbox(ref));
     const hostNetwork = pod.spec?.hostNetwork === true;
     const { hostname, hostDomain } = podHostnameAndDomain(pod, this.opts.dns.clusterDomain);
     const kernelName = nodenameForKernel(hostname, hostDomain, pod.spec?.setHostnameAsFQDN);
@@ -176,11 +178,13 @@ export class HostPodEnvironment implements PodEnvironment {
     const name = sandboxNameForPod(ref.uid);
     const cniId = `${name}-${attempt}`;
     if (!hostNetwork) {
-      const net = await setUpPodSandboxNetwork(
-        this.opts.cni,
-        this.opts.network,
-        this.networkRequest(ref, cniId, kernelName, pod),
-        signal,
+      const net = await traced(key, 'network', () =>
+        setUpPodSandboxNetwork(
+          this.opts.cni,
+          this.opts.network,
+          this.networkRequest(ref, cniId, kernelName, pod),
+          signal,
+        ),
       );
       ips = net.podIPs;
       netnsPath = net.namespaces.netnsPath;
@@ -281,15 +285,20 @@ export class HostPodEnvironment implements PodEnvironment {
     };
   }
 
+  /** {@link PodEnvironment.prepareNode}: the kubepods and QoS cgroups. */
+  async prepareNode(): Promise<void> {
+    const cg = this.opts.cgroups;
+    if (cg === undefined || this.nodeCgroupsReady) return;
+    for (const c of planNodeCgroups(cg.layout, new Map(), [])) {
+      if (!(await cg.fs.exists(c.path))) await cg.fs.create(c.path, {});
+    }
+    this.nodeCgroupsReady = true;
+  }
+
   private async ensurePodCgroup(pod: Pod): Promise<void> {
     const cg = this.opts.cgroups;
     if (cg === undefined) return;
-    if (!this.nodeCgroupsReady) {
-      for (const c of planNodeCgroups(cg.layout, new Map(), [])) {
-        if (!(await cg.fs.exists(c.path))) await cg.fs.create(c.path, {});
-      }
-      this.nodeCgroupsReady = true;
-    }
+    await this.prepareNode();
     const plan = planPodCgroups(cg.layout, pod);
     await cg.fs.create(plan.path, plan.resources);
   }
@@ -319,23 +328,28 @@ export class HostPodEnvironment implements PodEnvironment {
   async prepareContainer(input: ContainerBundleInput): Promise<CreateContainerRequest> {
     const { pod, container, sandbox, id } = input;
     const uid = pod.metadata?.uid ?? '';
+    const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+    const t0 = performance.now();
     const record = await this.findImage(input.imageRef, container.image ?? '');
     const layers = await this.opts.images.unpackImage(
       record,
       this.opts.layerHost ?? hostLayerHost(),
     );
     const config = (await this.opts.images.imageConfig(record)).config ?? {};
+    traceStep(key, 'image record', t0);
     const bundle = this.bundleDir(id);
     const rootfs = join(bundle, 'rootfs');
     await mkdir(join(bundle, 'upper'), { recursive: true });
     await mkdir(join(bundle, 'work'), { recursive: true });
     await mkdir(rootfs, { recursive: true });
-    await mountOverlay({
-      layers,
-      upperDir: join(bundle, 'upper'),
-      workDir: join(bundle, 'work'),
-      target: rootfs,
-    });
+    await traced(key, 'overlay', () =>
+      mountOverlay({
+        layers,
+        upperDir: join(bundle, 'upper'),
+        workDir: join(bundle, 'work'),
+        target: rootfs,
+      }),
+    );
     const passwd = await readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => '');
     const group = await readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => '');
 

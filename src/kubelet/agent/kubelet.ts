@@ -127,6 +127,7 @@ import {
 } from './runtime-status.ts';
 import type { ContainerType } from './runtime-status.ts';
 import { StatusManager } from './status-manager.ts';
+import { traceEnabled, traceStep, traced } from '../spawner/index.ts';
 
 /** Structured logger of the kubelet (constant messages, key/value fields). */
 export interface KubeletLogger {
@@ -425,7 +426,12 @@ export class Kubelet {
       },
     });
     const informerDone = informer.run(signal);
+    // The node's cgroups are made while the informer lists, not in the first pod's start.
+    const prepared = this.opts.environment.prepareNode?.().catch((err: unknown) => {
+      this.opts.log?.error('node preparation failed', { err: errorText(err) });
+    });
     await informer.waitForSync(signal);
+    await prepared;
     if (!aborted(signal)) {
       try {
         await this.cleanUpOrphans();
@@ -867,6 +873,7 @@ export class Kubelet {
     if (rec === undefined) {
       rec = newRecord(uid, pod);
       this.pods.set(uid, rec);
+      if (traceEnabled) traceStep(podKey(pod), 'pod added', performance.now());
       // HandlePodAdditions: a new pod passes the eviction manager's admission (under pressure
       // only some pods may start); a pod already terminal or being deleted needs none.
       const admit = this.evictionManager?.admit(pod);
@@ -950,7 +957,8 @@ export class Kubelet {
     const rec = this.pods.get(uid);
     if (rec === undefined) return null;
     const pod = rec.pod;
-    let rs = await this.runtimeStatus(rec);
+    const key = traceEnabled ? podKey(pod) : '';
+    let rs = await traced(key, 'runtime status', () => this.runtimeStatus(rec));
 
     const eviction = rec.eviction;
     if (eviction !== undefined) {
@@ -1008,7 +1016,8 @@ export class Kubelet {
       this.opts.environment.syncVolumes !== undefined
     ) {
       try {
-        await this.opts.environment.syncVolumes(pod, signal);
+        const sync = this.opts.environment.syncVolumes.bind(this.opts.environment);
+        await traced(key, 'volumes', () => sync(pod, signal));
       } catch (err) {
         this.event(rec, 'Warning', 'FailedMount', errorText(err));
         if (actions.createSandbox) {
@@ -1021,7 +1030,9 @@ export class Kubelet {
     if (actions.createSandbox) {
       try {
         if (rec.sandbox !== undefined) await this.opts.environment.stopSandbox(this.ref(rec));
-        rec.sandbox = await this.opts.environment.setUpPod(pod, actions.attempt, signal);
+        rec.sandbox = await traced(key, 'sandbox', () =>
+          this.opts.environment.setUpPod(pod, actions.attempt, signal),
+        );
         rec.sandboxStopped = false;
       } catch (err) {
         this.event(
@@ -1057,13 +1068,15 @@ export class Kubelet {
       for (const i of actions.containersToStart) {
         const c = containers[i];
         if (c === undefined) continue;
-        await this.startContainer(rec, c, 'regular', rs, sandbox, signal);
+        await traced(key, 'container', () =>
+          this.startContainer(rec, c, 'regular', rs, sandbox, signal),
+        );
       }
     }
 
-    await this.removeDeadContainers(rec);
-    rs = await this.runtimeStatus(rec);
-    const status = await this.writeStatus(rec, rs);
+    await traced(key, 'remove dead', () => this.removeDeadContainers(rec));
+    rs = await traced(key, 'runtime status', () => this.runtimeStatus(rec));
+    const status = await traced(key, 'write status', () => this.writeStatus(rec, rs));
     this.ensureProbes(rec, rs);
     if (isTerminalPhase(status.phase)) return 0;
     return this.nextSyncDelay(rec, rs);
@@ -1141,24 +1154,27 @@ export class Kubelet {
       this.event(rec, backOff.event.type, backOff.event.reason, backOff.event.message);
       return false;
     }
-    const imageRef = await this.ensureImage(rec, c, signal);
+    const key = traceEnabled ? podKey(pod) : '';
+    const imageRef = await traced(key, 'image', () => this.ensureImage(rec, c, signal));
     if (imageRef === undefined) return false;
     const restartCount = nextRestartCount(rs, c.name);
     const id = randomBytes(32).toString('hex');
     const ref = this.ref(rec);
     const logPath = containerLogPath(this.opts.podLogsDir, ref, c.name, restartCount);
     try {
-      const req = await this.opts.environment.prepareContainer({
-        pod,
-        container: c,
-        sandbox,
-        id,
-        imageRef,
-        restartCount,
-        logPath,
-        labels: containerLabels(pod, c, type, restartCount, imageRef),
-      });
-      await this.opts.runtime.createContainer(req);
+      const req = await traced(key, 'prepare container', () =>
+        this.opts.environment.prepareContainer({
+          pod,
+          container: c,
+          sandbox,
+          id,
+          imageRef,
+          restartCount,
+          logPath,
+          labels: containerLabels(pod, c, type, restartCount, imageRef),
+        }),
+      );
+      await traced(key, 'create container', () => this.opts.runtime.createContainer(req));
     } catch (err) {
       const msg = errorText(err);
       // A bundle made before the failure (rootfs mounted) must not leak.
@@ -1173,7 +1189,7 @@ export class Kubelet {
     }
     this.event(rec, 'Normal', 'Created', `Created container ${c.name}`);
     try {
-      await this.opts.runtime.startContainer(id);
+      await traced(key, 'start container', () => this.opts.runtime.startContainer(id));
     } catch (err) {
       const msg = errorText(err);
       rec.reasons.set(c.name, { reason: 'RunContainerError', message: msg });
@@ -1720,4 +1736,9 @@ function fromResourceList(list: ReadonlyMap<string, Quantity>): Record<string, s
   const out: Record<string, string> = {};
   for (const [k, v] of list) out[k] = v.toString();
   return out;
+}
+
+/** `namespace/name` of a pod (trace lines). */
+function podKey(pod: Pod): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 }

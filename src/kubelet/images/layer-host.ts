@@ -4,12 +4,9 @@
  * `setfattr` (Debian's `attr` package), once per whiteout or opaque directory, which are rare
  * in real layers. All of it needs root (CAP_MKNOD, CAP_SYS_ADMIN for `trusted.*`).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { LayerHost } from './unpack.ts';
 import { OVERLAY_OPAQUE_XATTR } from './unpack.ts';
-
-const run = promisify(execFile);
+import { execFileText as run } from '../spawner/index.ts';
 
 /** Options of the real host adapter. */
 export interface HostLayerOptions {

@@ -6,12 +6,9 @@
  * Order matters: an image lists layers bottom-first, overlayfs's `lowerdir` lists them
  * top-first (the leftmost lower is the uppermost), so the list is reversed.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { execFileText as run } from '../spawner/index.ts';
 
 /**
  * The kernel copies mount data into one page; longer option strings fail with EINVAL. Past

@@ -32,6 +32,7 @@ import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CommandError, execFileText } from '../spawner/index.ts';
 import { CriLogSplitter } from './cri-log.ts';
 import { RotatingLogWriter } from './log-rotation.ts';
 import type { LogRotationPolicy } from './log-rotation.ts';
@@ -227,20 +228,19 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   /** Runs runc with the private root; rejects with a RuncError carrying stderr. */
-  #runcCmd(args: string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(
-        this.#runc,
-        ['--root', this.#runcRoot, ...args],
-        { maxBuffer: 16 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          if (err) {
-            const msg = stderr.trim() || err.message;
-            reject(new RuncError(`runc ${args[0] ?? ''}: ${msg}`, stderr));
-          } else resolve(stdout);
-        },
-      );
-    });
+  async #runcCmd(args: string[]): Promise<string> {
+    // From a worker thread: a spawn blocks its thread for the fork (see spawner/).
+    try {
+      return (
+        await execFileText(this.#runc, ['--root', this.#runcRoot, ...args], {
+          maxBuffer: 16 * 1024 * 1024,
+        })
+      ).stdout;
+    } catch (err) {
+      const stderr = err instanceof CommandError ? err.stderr : '';
+      const msg = stderr.trim() || (err instanceof Error ? err.message : String(err));
+      throw new RuncError(`runc ${args[0] ?? ''}: ${msg}`, stderr);
+    }
   }
 
   async #runcState(id: string): Promise<RuncState | undefined> {
@@ -605,6 +605,9 @@ export class RuncRuntime implements ContainerRuntime {
     // what a crash left behind (runc state without metadata). A `runc list` per call cost a
     // process spawn per pod sync (~20% of a core for 30 pods resyncing every 10 s).
     if (!this.#runcListed) {
+      // The kernel log is opened now, at start-up (its first read drains the whole ring
+      // buffer, one record per read: ~0.5 s on a busy machine), not in the first pod's start.
+      const warm = this.#kmsgLog();
       try {
         const listed = JSON.parse(await this.#runcCmd(['list', '--format', 'json'])) as
           RuncState[] | null;
@@ -613,6 +616,7 @@ export class RuncRuntime implements ContainerRuntime {
       } catch {
         // runc root missing: nothing there yet; try again next time
       }
+      await warm;
     }
     const out: ContainerState[] = [];
     for (const id of ids) {

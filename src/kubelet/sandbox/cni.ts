@@ -6,7 +6,6 @@
  * layout). The protocol details are the pure functions of cni-config.ts and cni-result.ts; this
  * file only spawns processes and touches the cache files.
  */
-import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import {
   compareCniVersions,
   validateRuntimeConf,
 } from './cni-config.ts';
+import { hostSpawner } from '../spawner/index.ts';
 import type { CachedAttachment, CniResult, PluginRun, PluginVersionInfo } from './cni-result.ts';
 import {
   CniError,
@@ -67,31 +67,32 @@ export function hostPluginExecutor(): PluginExecutor {
       }
       return undefined;
     },
-    run(path, env, stdin, { timeoutMs, signal }) {
-      return new Promise<PluginRun>((resolve, reject) => {
-        const started = Date.now();
-        const child = spawn(path, [], { env, signal, timeout: timeoutMs, killSignal: 'SIGKILL' });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on('data', (b: Buffer) => out.push(b));
-        child.stderr.on('data', (b: Buffer) => err.push(b));
-        child.on('error', reject);
-        child.on('close', (exitCode, sig) => {
-          const timedOut = sig === 'SIGKILL' && Date.now() - started >= timeoutMs;
-          resolve({
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr:
-              Buffer.concat(err).toString('utf8') +
-              (timedOut ? `(killed after the ${timeoutMs} ms timeout)` : ''),
-            exitCode,
-            signal: sig,
-          });
-        });
-        // A plugin that exits without reading stdin makes the write fail with EPIPE: its exit
-        // status is what matters, so the write error is ignored.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(stdin);
+    async run(path, env, stdin, { timeoutMs, signal }) {
+      // From a worker thread: a spawn blocks its thread for the fork (see spawner/). A plugin
+      // that exits without reading stdin is fine: its exit status is what matters.
+      const r = await hostSpawner().run(path, [], {
+        env,
+        input: stdin,
+        timeoutMs,
+        killSignal: 'SIGKILL',
+        ...(signal !== undefined ? { signal } : {}),
       });
+      if (r.spawnError !== undefined)
+        throw Object.assign(
+          new Error(`spawn ${path} ${r.spawnError.code ?? ''}: ${r.spawnError.message}`),
+          {
+            code: r.spawnError.code,
+          },
+        );
+      if (r.aborted) throw new DOMException('The operation was aborted', 'AbortError');
+      return {
+        stdout: r.stdout.toString('utf8'),
+        stderr:
+          r.stderr.toString('utf8') +
+          (r.timedOut ? `(killed after the ${timeoutMs} ms timeout)` : ''),
+        exitCode: r.exitCode,
+        signal: r.signal,
+      };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { CniClient } from './cni.ts';
 import type { CniResult } from './cni-result.ts';
 import { podIPs } from './cni-result.ts';
 import { DEFAULT_POD_INTERFACE } from './default-config.ts';
+import { traced } from '../spawner/index.ts';
 import type { SandboxNamespaces } from './netns.ts';
 import {
   createSandboxNamespaces,
@@ -71,13 +72,16 @@ export async function setUpPodSandboxNetwork(
   signal?: AbortSignal,
 ): Promise<PodSandboxNetwork> {
   const nsOptions = { ...(req.runDir !== undefined ? { runDir: req.runDir } : {}) };
-  const namespaces = await createSandboxNamespaces(req.name, {
-    ...nsOptions,
-    ...(req.hostname !== undefined ? { hostname: req.hostname } : {}),
-  });
+  const key = `${req.pod.namespace}/${req.pod.name}`;
+  const namespaces = await traced(key, 'namespaces', () =>
+    createSandboxNamespaces(req.name, {
+      ...nsOptions,
+      ...(req.hostname !== undefined ? { hostname: req.hostname } : {}),
+    }),
+  );
   const rt = podSandboxRuntimeConf(req, namespaces.netnsPath);
   try {
-    const result = await cni.add(list, rt, signal);
+    const result = await traced(key, 'cni add', () => cni.add(list, rt, signal));
     return { namespaces, result, podIPs: podIPs(result, rt.ifName) };
   } catch (err) {
     await cni.del(list, rt).catch(() => undefined);

@@ -5,11 +5,9 @@
  * tears everything down again, never deleting through a mount point. Mounting needs root
  * (mount(8)/umount(8); Node has no mount(2)).
  */
-import { execFile } from 'node:child_process';
 import { chmod, lstat, mkdir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { posix } from 'node:path';
-import { promisify } from 'node:util';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { AtomicWriter } from './atomic-writer.ts';
 import type { WriteResult } from './atomic-writer.ts';
@@ -27,8 +25,7 @@ import {
 } from './payload.ts';
 import type { Payload, PayloadSources } from './payload.ts';
 import type { ContainerMount, PlannedVolume } from './plan.ts';
-
-const run = promisify(execFile);
+import { execFileText as run } from '../spawner/index.ts';
 
 /** emptyDir directories are world-writable (upstream's perm 0777). */
 const EMPTY_DIR_PERM = 0o777;
