@@ -14,17 +14,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  buildBusyboxLayout,
   startRegistry,
   stopRegistry,
   type TestRegistry,
 } from '../../src/kubelet/images/fixtures.ts';
-import { startSkiffServer, type RunResult, type SkiffServer } from './harness.ts';
-import { claimNodeHost, nodeTestSkipReason, runTool, type NodeHostClaim } from './node-host.ts';
+import { nodeTestSkipReason, runTool, startUpNode, type UpNode } from './node-host.ts';
 
 function skipReason(): string | undefined {
   const node = nodeTestSkipReason();
@@ -38,28 +34,14 @@ function skipReason(): string | undefined {
 const skip = skipReason();
 
 describe('skiff up: pulling from a registry', { skip }, () => {
-  const work = mkdtempSync(join(tmpdir(), 'skiff-e2e-kubelet-registry-'));
-  let host: NodeHostClaim | undefined;
+  let node: UpNode | undefined;
   let reg: TestRegistry | undefined;
-  let s: SkiffServer | undefined;
   let image = '';
 
-  const kubectl = async (args: string[], input?: string): Promise<RunResult> => {
-    assert.ok(s);
-    return s.kubectl(args, input === undefined ? {} : { input });
-  };
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-    return r.stdout;
-  };
-  const until = async (what: string, cond: () => Promise<boolean>, ms = 60_000): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const up = (): UpNode => node ?? assert.fail('the node did not start');
+  const ok = (args: string[], input?: string): Promise<string> => up().ok(args, input);
+  const until = (what: string, cond: () => Promise<boolean>, ms?: number): Promise<void> =>
+    up().until(what, cond, ms);
   const pod = (name: string, img: string, command: string[]): string =>
     JSON.stringify({
       apiVersion: 'v1',
@@ -72,45 +54,22 @@ describe('skiff up: pulling from a registry', { skip }, () => {
     });
 
   before(async () => {
-    host = await claimNodeHost();
-    const layout = await buildBusyboxLayout(work);
-    reg = await startRegistry(join(work, 'registry'));
+    node = await startUpNode('skiff-e2e-kubelet-registry-');
+    reg = await startRegistry(join(node.work, 'registry'));
     image = `127.0.0.1:${String(reg.port)}/busybox:v1`;
     const push = await runTool('skopeo', [
       'copy',
       '--quiet',
       '--dest-tls-verify=false',
-      `oci:${layout}:busybox`,
+      `oci:${node.layout}:busybox`,
       `docker://${image}`,
     ]);
     assert.equal(push.code, 0, push.stderr);
-    s = await startSkiffServer(['--node-ip', '127.0.0.1', '--kubelet-port', '0'], {
-      verb: 'up',
-    });
-    await until(
-      'the node to be Ready',
-      async () =>
-        (
-          await kubectl([
-            'get',
-            'nodes',
-            '-o',
-            'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
-          ])
-        ).stdout === 'True',
-    );
   });
 
   after(async () => {
-    if (s !== undefined) {
-      // Containers outlive the kubelet by design: delete every pod while it still runs.
-      await s.kubectl(['delete', 'deployments,pods', '--all', '--grace-period=1']);
-      await s.kubectl(['wait', '--for=delete', 'pods', '--all', '--timeout=90s']);
-      await s.stop();
-    }
+    await node?.stop('deployments,pods');
     await stopRegistry(reg);
-    host?.release();
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('pulls the image with imagePullPolicy Always and runs it', async () => {

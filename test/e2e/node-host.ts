@@ -120,6 +120,8 @@ export interface UpNode {
   readonly server: SkiffServer;
   /** The test's temp dir (the image layout and archive live here). */
   readonly work: string;
+  /** The busybox OCI layout (tag `busybox`), e.g. to push to a test registry. */
+  readonly layout: string;
   kubectl(args: string[], input?: string): Promise<RunResult>;
   /** kubectl that must succeed; its stdout. */
   ok(args: string[], input?: string): Promise<string>;
@@ -202,6 +204,7 @@ export async function startUpNode(workPrefix: string, extraArgs: string[] = []):
     return {
       server: s,
       work,
+      layout,
       kubectl,
       async ok(args, input) {
         const r = await kubectl(args, input);
