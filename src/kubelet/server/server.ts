@@ -508,6 +508,8 @@ export class KubeletServer {
       const conn = new ChannelConn(ws, protocol, {
         binary: isBinaryChannelProtocol(protocol),
         channels: remoteCommandChannels(opts),
+        // Give kubectl time to create its stream pipes (see holdOutputMs).
+        holdOutputMs: 50,
       });
       this.#track(conn);
       return webSocketSession(conn, protocol, opts);

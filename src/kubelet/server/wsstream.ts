@@ -32,6 +32,14 @@ export type ChannelType = 'ignore' | 'read' | 'write' | 'readwrite';
 export interface ChannelProtocolConfig {
   readonly binary: boolean;
   readonly channels: readonly ChannelType[];
+  /**
+   * Queue what is sent (and a close) during the first this-many ms, then send it in order.
+   * client-go's WebSocket executor starts reading before it has created its stream pipes and
+   * drops frames for a stream it does not know yet ("Unknown stream id 1, discarding
+   * message"): a command that prints at once would lose its first output. Upstream's path
+   * (the API server translating to SPDY toward the kubelet) always takes a round trip first.
+   */
+  readonly holdOutputMs?: number;
 }
 
 /** Whether a request asks for a WebSocket upgrade (wsstream.IsWebSocketRequest). */
@@ -143,15 +151,26 @@ export class ChannelConn {
   readonly #ws: WebSocket;
   readonly #binary: boolean;
   readonly #supportsClose: boolean;
+  /** Sends held back until the hold ends (see ChannelProtocolConfig.holdOutputMs). */
+  #held: (() => void)[] | undefined;
+  #holdTimer: NodeJS.Timeout | undefined;
 
   constructor(ws: WebSocket, protocol: string, config: ChannelProtocolConfig) {
     this.#ws = ws;
+    if (config.holdOutputMs !== undefined && config.holdOutputMs > 0) {
+      this.#held = [];
+      this.#holdTimer = setTimeout(() => {
+        this.#flushHeld();
+      }, config.holdOutputMs);
+    }
     this.#binary = config.binary;
     // wsstream protocolSupportsStreamClose: only v5.channel.k8s.io.
     this.#supportsClose = protocol === V5_CHANNEL_PROTOCOL;
     this.channels = config.channels.map((t, i) => new WsChannel(this, i, t));
     this.closed = new Promise((resolve) => {
       ws.once('close', () => {
+        clearTimeout(this.#holdTimer);
+        this.#held = undefined;
         for (const c of this.channels) c.closeRead();
         resolve();
       });
@@ -189,6 +208,13 @@ export class ChannelConn {
 
   /** Sends `data` on a channel (an empty payload is a valid message: the "connected" signal). */
   send(channel: number, data: Uint8Array): void {
+    if (this.#held !== undefined) {
+      const copy = Buffer.from(data);
+      this.#held.push(() => {
+        this.send(channel, copy);
+      });
+      return;
+    }
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     const t = this.channels[channel]?.type;
     if (t !== 'write' && t !== 'readwrite') return;
@@ -201,8 +227,20 @@ export class ChannelConn {
     }
   }
 
+  #flushHeld(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const f of held) f();
+  }
+
   /** Closes the socket normally (1000) after queued messages; idempotent. */
   close(): void {
+    if (this.#held !== undefined) {
+      this.#held.push(() => {
+        this.close();
+      });
+      return;
+    }
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
       this.#ws.close(1000);
     }
