@@ -229,10 +229,12 @@ void describe('sqlite WAL checkpoints on a worker thread', () => {
     // Reported once, however many checkpoints were due afterwards.
     assert.equal(errors.length, 1, errors.join('\n'));
     assert.match(errors[0] ?? '', /fall back to the writer's thread/);
-    // SQLite's automatic checkpoints took over: the WAL stays around the threshold again
-    // (plus the batches written before the fallback took effect).
+    // SQLite's automatic checkpoints took over: the WAL stays bounded. Until the worker's
+    // failure is seen (its thread boots first: slow on a loaded machine) nothing checkpoints
+    // but the hard limit, which the writer checks between batches: 10x the threshold plus at
+    // most one batch (32 writes of ~1 KiB, well under 100 pages).
     assert.ok(
-      maxWalBytes <= frameBytes(10 * DUE_PAGES),
+      maxWalBytes <= frameBytes(10 * DUE_PAGES + 100),
       `WAL file reached ${String(maxWalBytes)} bytes`,
     );
     await b.close();
