@@ -194,11 +194,16 @@ export class InlineWriter extends EventEmitter {
     const db = this.db;
     if (db === undefined || this.exited) return undefined;
     try {
-      this.shmFd ??= openSync(`${db.name}-shm`, 'r');
-      return readWalIndex(this.shmFd);
+      return this.readShm(db);
     } catch {
       return undefined;
     }
+  }
+
+  /** The wal-index header of `db` through the kept `-shm` descriptor; throws when unreadable. */
+  private readShm(db: BetterSqlite3.Database): WalIndexState | undefined {
+    this.shmFd ??= openSync(`${db.name}-shm`, 'r');
+    return readWalIndex(this.shmFd);
   }
 
   private timed(ms: number): void {
@@ -225,8 +230,7 @@ export class InlineWriter extends EventEmitter {
     if (cp === undefined || cp.unavailable || db === undefined || this.exited) return;
     let wal: WalIndexState | undefined;
     try {
-      this.shmFd ??= openSync(`${db.name}-shm`, 'r');
-      wal = readWalIndex(this.shmFd);
+      wal = this.readShm(db);
     } catch (err) {
       this.fallBack(
         `cannot read the WAL index: ${err instanceof Error ? err.message : String(err)}`,
