@@ -99,7 +99,10 @@ export type BackendWatchMessage =
   | { kind: 'events'; events: BackendEvent[] }
   /**
    * Progress: every event under the watched prefix with revision <= `revision` has been
-   * delivered. Sent when the watch is idle, at most every `progressNotifyMs`.
+   * delivered. Sent when the watch is idle, at most every `progressNotifyMs`; the in-process
+   * backends (memory, SQLite) also send one as soon as the replay of a watch from a past
+   * revision reaches the present, so that a consumer waiting to be as new as the store (a watch
+   * cache filled from an older revision) need not wait for the next interval.
    */
   | { kind: 'progress'; revision: number };
 

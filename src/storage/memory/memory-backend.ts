@@ -294,6 +294,10 @@ class MemoryBackend implements Backend {
       wake: undefined,
     };
     const progressMs = opts.progressNotifyMs ?? this.defaultProgressMs;
+    // A watch from the past that asked for progress learns once that its replay reached the
+    // present (see BackendWatchMessage), even when nothing under its prefix was written since.
+    let replaying = progressMs !== undefined && from <= this.revision;
+    let lastSent = from - 1;
     const onAbort = (): void => w.wake?.();
     signal.addEventListener('abort', onAbort);
     this.watchers.add(w);
@@ -303,8 +307,17 @@ class MemoryBackend implements Backend {
         if (w.error !== undefined) throw w.error;
         const events = this.collect(w);
         if (events.length > 0) {
+          lastSent = events.at(-1)?.kv.modRevision ?? lastSent;
           yield { kind: 'events', events };
           continue;
+        }
+        if (replaying) {
+          replaying = false;
+          if (lastSent < this.revision) {
+            lastSent = this.revision;
+            yield { kind: 'progress', revision: this.revision };
+            continue;
+          }
         }
         const progress = await this.wait(w, progressMs);
         if (progress && !this.ended(w, signal) && !this.failed(w)) {

@@ -16,7 +16,7 @@ runBackendConformance(
     const backend = createMemoryBackend({ watchBufferSize: 200 });
     return Promise.resolve({ backend, cleanup: () => backend.close() });
   },
-  { progressNotifyMs: 50, watchBufferSize: 200 },
+  { progressNotifyMs: 50, watchBufferSize: 200, progressAfterReplay: true },
 );
 
 runStorageConformance(

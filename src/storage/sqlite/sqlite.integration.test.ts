@@ -95,7 +95,7 @@ runBackendConformance(
     const backend = await open({ maxWatchBuffer: 200, ttlSweepMs: 100 });
     return { backend, cleanup: () => backend.close() };
   },
-  { progressNotifyMs: 50, watchBufferSize: 200 },
+  { progressNotifyMs: 50, watchBufferSize: 200, progressAfterReplay: true },
 );
 
 /**

@@ -184,7 +184,11 @@ class Watcher implements AsyncIterable<BackendWatchMessage> {
     }
     if (!r.complete) return;
     // The log is exhausted up to the snapshot: switch to live events, dropping those the
-    // replay already covered.
+    // replay already covered. A watch that asked for progress hears at once that it is
+    // current (see BackendWatchMessage) when the log went past its last event.
+    if (this.opts.progressNotifyMs !== undefined && r.revision > this.sent) {
+      this.push({ kind: 'progress', revision: r.revision });
+    }
     this.sent = Math.max(this.sent, r.revision);
     this.replaying = false;
     const pending = this.pending;

@@ -29,6 +29,11 @@ export interface BackendConformanceOptions {
    * TooSlow. Absent: the test is skipped (the buffer cannot be forced, e.g. etcd).
    */
   watchBufferSize?: number;
+  /**
+   * The backend sends a progress message as soon as the replay of a watch from a past revision
+   * reaches the present (the in-process backends). Absent: the test is skipped.
+   */
+  progressAfterReplay?: boolean;
   /** Size of the large value that must round-trip. Default 1.5 MiB. */
   largeValueBytes?: number;
   /** How many keys the bulk test writes. Default 10000. */
@@ -524,6 +529,30 @@ export function runBackendConformance(
             assert.equal(e?.kv.key, `${p}b`);
           } finally {
             await w.close();
+          }
+        }));
+    }
+
+    if (options.progressAfterReplay === true) {
+      void it('tells a watch from the past when its replay reached the present', () =>
+        withBackend(async (b, p) => {
+          const a = await b.create(`${p}a`, bytes('a'));
+          // Written later, outside the watched prefix: no event for the watch, only progress.
+          const elsewhere = `${p.slice(0, -1)}-elsewhere/x`;
+          const other = await b.create(elsewhere, bytes('x'));
+          // An interval far longer than the test: only the catch-up message can arrive.
+          const w = watch(b, p, a.revision, 600_000);
+          try {
+            const first = await w.next(2000);
+            assert.ok('event' in first && first.event.kv.key === `${p}a`);
+            const caughtUp = await w.next(2000);
+            assert.deepEqual(caughtUp, { progress: other.revision });
+            await b.create(`${p}b`, bytes('b'));
+            const [e] = await events(w, 1);
+            assert.equal(e?.kv.key, `${p}b`);
+          } finally {
+            await w.close();
+            await b.delete(elsewhere);
           }
         }));
     }
