@@ -1,5 +1,5 @@
 // The `skiff` entry (copied to dist/cmd/main.js by scripts/build.sh). It runs the program bundle,
-// dist/cmd/skiff.cjs, through V8's code cache: compiling the ~1.5 MB bundle is the largest part
+// dist/cmd/skiff.cjs, through V8's code cache: compiling the ~2.7 MB bundle is the largest part
 // of start-up, and a cache made after the API server became ready also holds every function the
 // start-up ran. The cache is named after the bundle's content hash (V8 itself checks only the
 // source length and its own version and flags), is written only by a server that found none or
@@ -17,14 +17,9 @@ try {
 } catch {
   cachedData = undefined;
 }
-// esbuild writes ASCII only, so latin1 is an exact and the fastest decoding. The wrapper shares
-// the bundle's first line, so stack traces keep the bundle's line numbers.
-const script = new Script(
-  '(function (exports, require, module, __filename, __dirname) {' +
-    readFileSync(bundle, 'latin1') +
-    '\n})',
-  { filename: bundle, cachedData },
-);
+// esbuild writes ASCII only, so latin1 is an exact and the fastest decoding. The build wrapped
+// the bundle in CommonJS's module function (see scripts/build.sh).
+const script = new Script(readFileSync(bundle, 'latin1'), { filename: bundle, cachedData });
 const stale = cachedData === undefined || script.cachedDataRejected === true;
 // V8 has copied what it needs; do not keep ~1 MB of cache bytes alive for the process's life.
 cachedData = undefined;

@@ -11,7 +11,6 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 
 /** Lumberjack's size when MaxSize is 0: upstream's default audit log rotates at 100 MiB. */
 export const DEFAULT_MAX_SIZE_MB = 100;
@@ -317,7 +316,8 @@ export class RotatingFile {
       const from = join(dir, name);
       await pipeline(
         createReadStream(from),
-        createGzip(),
+        // Lazily: node:zlib is loaded only when a backup is compressed, not at every start.
+        process.getBuiltinModule('node:zlib').createGzip(),
         createWriteStream(`${from}.gz`, { mode: 0o600 }),
       );
       await unlink(from);

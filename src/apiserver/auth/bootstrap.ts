@@ -26,6 +26,7 @@ import {
   reconcileClusterRoleBinding,
   reconcileRole,
   reconcileRoleBinding,
+  type ReconcileOperation,
   SIMULATED_NODE_POOL_GROUP,
   SIMULATED_NODE_POOL_USER,
   systemPriorityClasses,
@@ -228,12 +229,16 @@ export async function reconcileBootstrapPolicy(
   registries: RbacRegistries,
 ): Promise<void> {
   const writes: Promise<void>[] = [];
+  const roleWrites: RoleWrite[] = [];
   for (const expected of [...bootstrapClusterRoles(), ...skiffClusterRoles()]) {
     const existing = source.getClusterRole(expected.metadata?.name ?? '');
     const r = reconcileClusterRole(existing, expected);
     if (r.operation !== 'none' && !r.protected) {
-      writes.push(write(registries.clusterRoles, '', r.operation, asStored(r.role)));
+      roleWrites.push({ operation: r.operation, role: r.role });
     }
+  }
+  for (const { operation, role } of withAggregatedRules(source.allClusterRoles(), roleWrites)) {
+    writes.push(write(registries.clusterRoles, '', operation, asStored(role)));
   }
   const clusterBindings = new Map(
     source.allObjects('clusterrolebindings').map((b) => [b.metadata?.name ?? '', b]),
@@ -283,6 +288,43 @@ export async function reconcileBootstrapPolicy(
   const results = await Promise.allSettled(writes);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
+}
+
+/** A ClusterRole write of the bootstrap reconcile. */
+export interface RoleWrite {
+  operation: Exclude<ReconcileOperation, 'none'>;
+  role: ClusterRole;
+}
+
+/**
+ * The ClusterRole writes with the rules the aggregation controller would give the aggregated
+ * roles among the created ones (admin, edit, view, ... on a fresh store), computed to a fixed
+ * point over the roles as they will be: created with their final rules, these roles need no
+ * second write (and no second validation) from the aggregator right after start-up.
+ */
+export function withAggregatedRules(
+  current: readonly ClusterRole[],
+  roleWrites: readonly RoleWrite[],
+): RoleWrite[] {
+  const out = roleWrites.map((w) => ({ ...w }));
+  const created = out.filter((w) => w.operation === 'create' && w.role.aggregationRule);
+  if (created.length === 0) return out;
+  const final = new Map(current.map((r) => [r.metadata?.name ?? '', r]));
+  for (const w of out) final.set(w.role.metadata?.name ?? '', w.role);
+  // Aggregated roles may select other aggregated roles (admin selects edit's labels, edit
+  // view's): repeat until nothing changes, bounded by the chain's length.
+  for (let pass = 0; pass <= created.length; pass++) {
+    let changed = false;
+    for (const w of created) {
+      const rules = aggregateClusterRole(w.role, final.values());
+      if (rules === undefined || !aggregationNeedsUpdate(w.role, rules)) continue;
+      w.role = { ...w.role, rules };
+      final.set(w.role.metadata?.name ?? '', w.role);
+      changed = true;
+    }
+    if (!changed) break;
+  }
+  return out;
 }
 
 /**
