@@ -47,6 +47,21 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * The environment `./skiff` gives node: NODE_EXTRA_CA_CERTS (which Node parses at every start,
+ * ~45 ms for Debian's bundle) handed to Skiff as SKIFF_EXTRA_CA_CERTS, so that a direct start
+ * measures the same program as one through the launcher.
+ */
+export function launcherEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const extra = env['NODE_EXTRA_CA_CERTS'];
+  if (extra !== undefined && extra !== '') {
+    env['SKIFF_EXTRA_CA_CERTS'] = extra;
+    delete env['NODE_EXTRA_CA_CERTS'];
+  }
+  return env;
+}
+
 /** Starts the server and resolves once /readyz answers 200 and the kubeconfig exists. */
 export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   const serverArgs = [
@@ -65,19 +80,17 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
       ? [join(opts.root, 'skiff'), serverArgs]
       : [
           process.execPath,
-          [
-            // The launcher runs node with source maps; keep that so only the launcher differs.
-            '--enable-source-maps',
-            ...(opts.nodeArgs ?? []),
-            join(opts.root, 'dist', 'cmd', 'main.js'),
-            ...serverArgs,
-          ],
+          [...(opts.nodeArgs ?? []), join(opts.root, 'dist', 'cmd', 'main.js'), ...serverArgs],
         ];
   const kubeconfig = join(opts.dataDir, 'kubeconfig.yaml');
   // The server rewrites it once listening; a stale one would make the start look instant.
   rmSync(kubeconfig, { force: true });
   const t0 = nowMs();
-  const child = spawn(cmd, args, { cwd: opts.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, {
+    cwd: opts.root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: launcherEnv(),
+  });
   let out = '';
   const onData = (b: Buffer): void => {
     if (out.length < 64 * 1024) out += b.toString('utf8');

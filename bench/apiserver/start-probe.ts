@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePorts } from '../../src/storage/etcd/index.ts';
 import { probeReadyz } from './client.ts';
+import { launcherEnv } from './proc.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,7 +43,7 @@ async function start(dataDir: string): Promise<{ readyMs: number; self: number |
       String(port),
       ...(args.datastore === undefined ? [] : ['--datastore-endpoint', args.datastore]),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: launcherEnv() },
   );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -8,6 +8,7 @@
  * (test/e2e/node-host.ts: they share the bridge skiff0 and the kubepods cgroups). Usage (as root):
  *   node --import tsx bench/kubelet/pods.ts [--runs 3] [--idle-seconds 30] [--sizes 1,10,30]
  *     [--main other/dist/cmd/main.js] [--node-args='--cpu-prof --cpu-prof-dir=/tmp/prof']
+ *     [--timeline]
  * With SKIFF_KUBELET_TRACE=<file> in the environment the kubelet appends one JSON line per step
  * of each pod start (sandbox, namespaces, cni add, volumes, overlay, create/start container,
  * status write, and every host command it runs) to that file.
@@ -35,6 +36,8 @@ const { values: args } = parseArgs({
     main: { type: 'string' },
     /** Extra node flags of the `up` process, space-separated (e.g. `--cpu-prof`). */
     'node-args': { type: 'string', default: '' },
+    /** Print what happened on the way to the first pod Running (node conditions, events). */
+    timeline: { type: 'boolean', default: false },
   },
 });
 const root = join(import.meta.dirname, '..', '..');
@@ -160,13 +163,50 @@ async function oneRun(work: string, archive: string): Promise<Record<string, unk
       userAgent: 'bench-kubelet',
     });
     try {
+      // What happened on the way to the first pod Running (--timeline): the node's Ready
+      // condition and taints, and the first pod's events, in ms since exec.
+      const timeline: string[] = [];
+      const mark = (what: string): void => {
+        timeline.push(`${String(Math.round(performance.now() - t0))} ${what}`);
+      };
+      const timelineStop = new AbortController();
+      const watchingTimeline = args.timeline
+        ? Promise.all([
+            (async () => {
+              let last = '';
+              for await (const ev of cs.nodes.watch('', {}, timelineStop.signal)) {
+                const n = ev.object;
+                const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+                const taints = (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).join(',');
+                const now = `node ${ev.type} Ready=${ready ?? '-'} taints=[${taints}]`;
+                if (now !== last) mark(now);
+                last = now;
+              }
+            })(),
+            (async () => {
+              for await (const ev of cs.serviceAccounts.watch('default', {}, timelineStop.signal)) {
+                mark(`serviceaccount ${ev.type} ${ev.object.metadata?.name ?? ''}`);
+              }
+            })(),
+            (async () => {
+              for await (const ev of cs.coreEvents.watch('default', {}, timelineStop.signal)) {
+                const e = ev.object;
+                if (e.involvedObject.name !== 'first') continue;
+                mark(`event ${e.reason ?? ''}: ${(e.message ?? '').slice(0, 80)}`);
+              }
+            })(),
+          ]).catch(() => undefined)
+        : Promise.resolve();
       // The first pod is created as soon as the API answers; it waits for the node.
       let firstCreated = false;
       while (!firstCreated) {
         try {
           await cs.pods.create('default', pod('first'));
           firstCreated = true;
-        } catch {
+          mark('first pod created');
+        } catch (err) {
+          const why = err instanceof Error ? err.message.slice(0, 100) : String(err);
+          if (!timeline.at(-1)?.endsWith(why)) mark(`first pod not created: ${why}`);
           await sleep(10);
         }
       }
@@ -185,6 +225,11 @@ async function oneRun(work: string, archive: string): Promise<Record<string, unk
         if (running(await cs.pods.get('default', 'first'))) firstPodMs = performance.now() - t0;
         else await sleep(10);
       }
+      mark('first pod Running (polled)');
+      timelineStop.abort();
+      await watchingTimeline;
+      if (args.timeline)
+        console.error(`first pod timeline (ms since exec):\n  ${timeline.join('\n  ')}`);
       await deleteAll(cs);
       const latency: Record<string, { p50: number; p99: number; max: number }> = {};
       for (const n of sizes) {

@@ -463,7 +463,11 @@ function kubeletServing(
   const scraper = new MetricsScraper({
     client,
     store,
-    listNodes: () => listNodes(),
+    // From the watch cache: a round every 15 s must not decode every Node from storage (185 ms
+    // of the event loop at 2,000 nodes). A node the cache has not seen yet waits for the next
+    // round, as a node registered just after a round does anyway.
+    listNodes: async () =>
+      (await nodes.list('', { resourceVersion: '0' })).items as unknown as Node[],
     ...(config.metricsIntervalMs === undefined ? {} : { intervalMs: config.metricsIntervalMs }),
   });
   return {

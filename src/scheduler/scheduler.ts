@@ -238,7 +238,10 @@ export class Scheduler {
           this.scheduleOne(info);
         } catch (err) {
           this.onError(`scheduling ${nameOf(info.pod)}`, err);
-          this.queue.addUnschedulableIfNotPresent(info, this.queue.cycle);
+          this.queue.addUnschedulableIfNotPresent(
+            { ...info, unschedulablePlugins: new Set() },
+            this.queue.cycle,
+          );
         }
         // Let informer events and bindings in between pods.
         await new Promise((r) => setImmediate(r));
@@ -286,7 +289,11 @@ export class Scheduler {
     }
     let message: string;
     let reason = 'Unschedulable';
+    // The plugins that rejected it (the queue retries an idle scheduler's rejected pods early);
+    // none after an error.
+    let rejectedBy = new Set<string>();
     if (outcome.kind === 'unschedulable') {
+      rejectedBy = new Set(outcome.fitError.diagnosis.unschedulablePlugins);
       const post = runPostFilter(framework, state, pod, outcome.fitError);
       message = outcome.fitError.error();
       const nominated = post.result?.nominatedNodeName ?? '';
@@ -297,7 +304,10 @@ export class Scheduler {
     }
     this.recorderOf(pod).event(pod, 'Warning', 'FailedScheduling', message);
     void this.setUnschedulable(pod, reason, message);
-    this.queue.addUnschedulableIfNotPresent({ ...info, pod }, cycle);
+    this.queue.addUnschedulableIfNotPresent(
+      { ...info, pod, unschedulablePlugins: rejectedBy },
+      cycle,
+    );
   }
 
   private async bind(info: QueuedPodInfo, pod: Pod, host: string): Promise<void> {
@@ -336,7 +346,10 @@ export class Scheduler {
       this.onError(`binding ${ns}/${name} to ${host}`, err);
       const message = `Binding rejected: ${err instanceof Error ? err.message : String(err)}`;
       this.recorderOf(pod).event(pod, 'Warning', 'FailedScheduling', message);
-      this.queue.addUnschedulableIfNotPresent({ ...info, pod }, -1);
+      this.queue.addUnschedulableIfNotPresent(
+        { ...info, pod, unschedulablePlugins: new Set() },
+        -1,
+      );
       this.queue.moveAllToActiveOrBackoffQueue();
     }
   }

@@ -6,6 +6,7 @@
  */
 import http, { type IncomingMessage, type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import {
@@ -105,17 +106,23 @@ export class KubeletConnectionError extends Error {
 
 /** The client; one per API server. `close()` drops its idle connections. */
 export class KubeletClient {
+  private readonly secureContext: tls.SecureContext;
   private readonly agent: https.Agent;
   private readonly insecureAgent: https.Agent;
   private readonly timeoutMs: number;
 
   constructor(private readonly config: KubeletClientConfig) {
     this.timeoutMs = config.timeoutMs ?? 10_000;
-    const base = { cert: config.certPem, key: config.keyPem, keepAlive: true, maxSockets: 50 };
-    this.agent =
-      config.caPem === undefined
-        ? new https.Agent({ ...base, rejectUnauthorized: false })
-        : new https.Agent({ ...base, ca: config.caPem, rejectUnauthorized: true });
+    // One TLS context for every connection: given cert, key and ca instead, Node parses them
+    // into a new context per connection (~1-2 ms of CPU each), and the metrics scraper opens
+    // one per node and round when kubelets do not keep connections alive.
+    this.secureContext = tls.createSecureContext({
+      cert: config.certPem,
+      key: config.keyPem,
+      ...(config.caPem === undefined ? {} : { ca: config.caPem }),
+    });
+    const base = { secureContext: this.secureContext, keepAlive: true, maxSockets: 50 };
+    this.agent = new https.Agent({ ...base, rejectUnauthorized: config.caPem !== undefined });
     this.insecureAgent = new https.Agent({ ...base, rejectUnauthorized: false });
   }
 
@@ -172,11 +179,9 @@ export class KubeletClient {
         headers,
         // A fresh connection: it becomes the tunnel and never returns to a pool.
         agent: false,
-        cert: this.config.certPem,
-        key: this.config.keyPem,
-        ...(this.config.caPem === undefined
-          ? { rejectUnauthorized: false }
-          : { ca: this.config.caPem, rejectUnauthorized: true }),
+        // https.RequestOptions does not declare it; tls.connect takes it from these options.
+        ...({ secureContext: this.secureContext } as https.RequestOptions),
+        rejectUnauthorized: this.config.caPem !== undefined,
         timeout: this.timeoutMs,
       });
       let answered = false;

@@ -401,6 +401,9 @@ export class Kubelet {
    * resolves (a restarted kubelet adopts them).
    */
   async run(signal: AbortSignal): Promise<void> {
+    // The runtime's first list (runc's own, once per process: 100-200 ms at start-up) runs
+    // beside the registration instead of in the first pod's sync.
+    void this.opts.runtime.listContainers().catch(() => undefined);
     await this.registerNode(signal);
     if (signal.aborted) return;
     this.recorder.event(this.nodeRef(), 'Normal', 'Starting', 'Starting kubelet.');

@@ -201,6 +201,7 @@ export class RuncRuntime implements ContainerRuntime {
   readonly #records = new Map<string, Rec>();
   /** Whether `runc list` ran once (see listContainers). */
   #runcListed = false;
+  #runcListing: Promise<string[]> | undefined;
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   #kmsg: Promise<KmsgOomLog | undefined> | undefined;
 
@@ -592,6 +593,24 @@ export class RuncRuntime implements ContainerRuntime {
     return toState(meta);
   }
 
+  /** runc's own list of containers (once per process, see listContainers). */
+  async #runcList(): Promise<string[]> {
+    // The kernel log is opened now, at start-up (its first read drains the whole ring
+    // buffer, one record per read: ~0.5 s on a busy machine), not in the first pod's start;
+    // the list does not wait for it (a container's creation does).
+    void this.#kmsgLog().catch(() => undefined);
+    const ids: string[] = [];
+    try {
+      const listed = JSON.parse(await this.#runcCmd(['list', '--format', 'json'])) as
+        RuncState[] | null;
+      for (const s of listed ?? []) ids.push(s.id);
+      this.#runcListed = true;
+    } catch {
+      // runc root missing: nothing there yet; try again next time
+    }
+    return ids;
+  }
+
   async listContainers(): Promise<ContainerState[]> {
     const ids = new Set<string>(this.#records.keys());
     try {
@@ -605,18 +624,11 @@ export class RuncRuntime implements ContainerRuntime {
     // what a crash left behind (runc state without metadata). A `runc list` per call cost a
     // process spawn per pod sync (~20% of a core for 30 pods resyncing every 10 s).
     if (!this.#runcListed) {
-      // The kernel log is opened now, at start-up (its first read drains the whole ring
-      // buffer, one record per read: ~0.5 s on a busy machine), not in the first pod's start.
-      const warm = this.#kmsgLog();
-      try {
-        const listed = JSON.parse(await this.#runcCmd(['list', '--format', 'json'])) as
-          RuncState[] | null;
-        for (const s of listed ?? []) ids.add(s.id);
-        this.#runcListed = true;
-      } catch {
-        // runc root missing: nothing there yet; try again next time
-      }
-      await warm;
+      // Callers at start-up (the first pod's sync, the PLEG's first relist) share one list.
+      this.#runcListing ??= this.#runcList().finally(() => {
+        this.#runcListing = undefined;
+      });
+      for (const id of await this.#runcListing) ids.add(id);
     }
     const out: ContainerState[] = [];
     for (const id of ids) {

@@ -206,7 +206,12 @@ export class Spawner implements CommandRunner {
     if (slot === undefined) return runDirect(file, args, options);
     if (traceEnabled) {
       const t0 = performance.now();
-      const what = `exec ${basename(file)} ${args.find((a) => !a.startsWith('-')) ?? ''}`;
+      // The first operand, skipping global options' values (`runc --root DIR list`).
+      const operand = args.find(
+        (a, i) =>
+          !a.startsWith('-') && !['--root', '--log', '--log-format'].includes(args[i - 1] ?? ''),
+      );
+      const what = `exec ${basename(file)} ${operand ?? ''}`;
       const queued = slot.inFlight;
       return this.send(slot, file, args, options).finally(() => {
         traceStep('-', what, t0, { queued });

@@ -89,6 +89,61 @@ describe('PriorityQueue', () => {
     assert.deepEqual(q.sizes(), { active: 0, backoff: 1, unschedulable: 0 });
   });
 
+  it('an idle scheduler takes a pod rejected by plugins from backoff at once (1.33)', async () => {
+    const c = clock();
+    const q = new PriorityQueue({ now: c.now });
+    q.add(pod('a'));
+    const info = await q.pop();
+    assert.ok(info);
+    q.addUnschedulableIfNotPresent(
+      { ...info, unschedulablePlugins: new Set(['NodeResourcesFit']) },
+      q.cycle,
+    );
+    const waiting = q.pop(); // the scheduler waits on an empty queue
+    q.moveAllToActiveOrBackoffQueue(); // e.g. the node became Ready
+    const again = await waiting;
+    assert.ok(again);
+    assert.equal(again.pod.metadata?.name, 'a', 'retried without waiting out the 1 s backoff');
+    assert.equal(again.attempts, 2);
+    // Not waiting: it stays in backoff until a pop finds activeQ empty.
+    q.addUnschedulableIfNotPresent(again, -1);
+    q.moveAllToActiveOrBackoffQueue();
+    q.add(pod('b'));
+    assert.deepEqual(await names(q, 2), ['b', 'a'], 'activeQ first, then backoff early');
+  });
+
+  it('a pod whose attempt failed with an error always waits out its backoff', async () => {
+    const c = clock();
+    const q = new PriorityQueue({ now: c.now });
+    q.add(pod('a'));
+    const info = await q.pop();
+    assert.ok(info);
+    q.addUnschedulableIfNotPresent(info, q.cycle); // no rejecting plugin: an error
+    q.moveAllToActiveOrBackoffQueue();
+    let got: string | undefined;
+    const waiting = q.pop().then((i) => (got = i?.pod.metadata?.name));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(got, undefined);
+    c.advance(1000);
+    q.flush();
+    await waiting;
+    assert.equal(got, 'a');
+  });
+
+  it('without popFromBackoffQ, rejected pods wait out their backoff too', async () => {
+    const c = clock();
+    const q = new PriorityQueue({ now: c.now, popFromBackoffQ: false });
+    q.add(pod('a'));
+    const info = await q.pop();
+    assert.ok(info);
+    q.addUnschedulableIfNotPresent({ ...info, unschedulablePlugins: new Set(['X']) }, q.cycle);
+    q.moveAllToActiveOrBackoffQueue();
+    assert.deepEqual(q.sizes(), { active: 0, backoff: 1, unschedulable: 0 });
+    c.advance(1000);
+    q.flush();
+    assert.equal((await q.pop())?.pod.metadata?.name, 'a');
+  });
+
   it('retries a pod left unschedulable for 5 minutes, and an updated spec at once', async () => {
     const c = clock();
     const q = new PriorityQueue({ now: c.now });

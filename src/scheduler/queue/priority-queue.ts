@@ -4,7 +4,11 @@
  * - activeQ: pods ready to be tried, ordered by priority (higher first) then by the time they
  *   were first queued (the PrioritySort queue-sort plugin);
  * - backoffQ: pods that failed and wait out their backoff (1 s doubling per attempt, at most
- *   10 s) before they go back to activeQ;
+ *   10 s) before they go back to activeQ; kept as two heaps, as upstream does since 1.33: pods
+ *   rejected by plugins, and pods whose attempt failed with an error. When activeQ is empty,
+ *   pop() takes the first of the former without waiting for its backoff to end (1.33's
+ *   SchedulerPopFromBackoffQ, on by default): an idle scheduler retries at once the pod that a
+ *   cluster event may have made schedulable, instead of sleeping out the backoff;
  * - unschedulable: pods that failed with no cluster change since; a cluster event that could
  *   make them schedulable (a node added or changed, a pod deleted, ...) moves them to backoffQ
  *   (or activeQ when their backoff is over), and any pod left there for 5 minutes is retried.
@@ -35,6 +39,8 @@ export interface QueueOptions {
   maxBackoffMs?: number;
   /** How long a pod may stay unschedulable before it is retried anyway. */
   maxInUnschedulableMs?: number;
+  /** pop() takes from backoffQ when activeQ is empty (upstream 1.33's default). Default true. */
+  popFromBackoffQ?: boolean;
 }
 
 const uidOf = (pod: Pod): string =>
@@ -172,7 +178,11 @@ export class PriorityQueue {
     const pb = priorityOf(b.pod);
     return pa !== pb ? pa > pb : a.timestamp < b.timestamp;
   });
+  /** Pods rejected by plugins (unschedulablePlugins not empty), waiting out their backoff. */
   private readonly backoffQ: Heap;
+  /** Pods whose attempt failed with an error (no rejecting plugin): they always wait. */
+  private readonly errorBackoffQ: Heap;
+  private readonly popFromBackoffQ: boolean;
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
   /** Pods popped and not yet done (uid → info), to place updates that arrive meanwhile. */
   private readonly inFlight = new Map<string, QueuedPodInfo>();
@@ -187,6 +197,8 @@ export class PriorityQueue {
     this.maxBackoffMs = opts.maxBackoffMs ?? 10_000;
     this.maxInUnschedulableMs = opts.maxInUnschedulableMs ?? 5 * 60_000;
     this.backoffQ = new Heap((a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
+    this.errorBackoffQ = new Heap((a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
+    this.popFromBackoffQ = opts.popFromBackoffQ ?? true;
   }
 
   /** The current scheduling cycle (incremented by every pop). */
@@ -198,7 +210,7 @@ export class PriorityQueue {
   sizes(): { active: number; backoff: number; unschedulable: number } {
     return {
       active: this.activeQ.size,
-      backoff: this.backoffQ.size,
+      backoff: this.backoffQ.size + this.errorBackoffQ.size,
       unschedulable: this.unschedulable.size,
     };
   }
@@ -231,6 +243,7 @@ export class PriorityQueue {
     const uid = uidOf(pod);
     this.unschedulable.delete(uid);
     this.backoffQ.delete(uid);
+    this.errorBackoffQ.delete(uid);
     const now = this.now();
     const existing = this.activeQ.get(uid);
     if (existing !== undefined) {
@@ -253,7 +266,7 @@ export class PriorityQueue {
    */
   update(pod: Pod): void {
     const uid = uidOf(pod);
-    for (const q of [this.activeQ, this.backoffQ]) {
+    for (const q of [this.activeQ, this.backoffQ, this.errorBackoffQ]) {
       const info = q.get(uid);
       if (info !== undefined) {
         info.pod = pod;
@@ -284,6 +297,7 @@ export class PriorityQueue {
     const uid = uidOf(pod);
     this.activeQ.delete(uid);
     this.backoffQ.delete(uid);
+    this.errorBackoffQ.delete(uid);
     this.unschedulable.delete(uid);
     this.inFlight.delete(uid);
   }
@@ -294,7 +308,7 @@ export class PriorityQueue {
    */
   pop(): Promise<QueuedPodInfo | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    const info = this.activeQ.pop();
+    const info = this.activeQ.pop() ?? (this.popFromBackoffQ ? this.backoffQ.pop() : undefined);
     if (info !== undefined) {
       this.startCycle(info);
       return Promise.resolve(info);
@@ -314,15 +328,38 @@ export class PriorityQueue {
   addUnschedulableIfNotPresent(info: QueuedPodInfo, podCycle: number): void {
     const uid = uidOf(info.pod);
     this.inFlight.delete(uid);
-    if (this.activeQ.has(uid) || this.backoffQ.has(uid) || this.unschedulable.has(uid)) return;
+    if (
+      this.activeQ.has(uid) ||
+      this.backoffQ.has(uid) ||
+      this.errorBackoffQ.has(uid) ||
+      this.unschedulable.has(uid)
+    ) {
+      return;
+    }
     info.timestamp = this.now();
-    if (this.moveRequestCycle >= podCycle) this.backoffQ.push(info);
+    if (this.moveRequestCycle >= podCycle) this.pushBackoff(info);
     else this.unschedulable.set(uid, info);
   }
 
   private requeue(info: QueuedPodInfo): void {
-    if (this.backoffExpiry(info) > this.now()) this.backoffQ.push(info);
+    if (this.backoffExpiry(info) > this.now()) this.pushBackoff(info);
     else this.pushActive(info);
+  }
+
+  /**
+   * To its backoff heap; a pod rejected by plugins goes to a pop() waiting on an empty activeQ
+   * at once (see popFromBackoffQ).
+   */
+  private pushBackoff(info: QueuedPodInfo): void {
+    if (info.unschedulablePlugins.size === 0) {
+      this.errorBackoffQ.push(info);
+      return;
+    }
+    if (this.popFromBackoffQ && this.waiters.length > 0) {
+      this.pushActive(info);
+      return;
+    }
+    this.backoffQ.push(info);
   }
 
   /**
@@ -343,11 +380,13 @@ export class PriorityQueue {
    */
   flush(): void {
     const now = this.now();
-    for (;;) {
-      const top = this.backoffQ.peek();
-      if (top === undefined || this.backoffExpiry(top) > now) break;
-      this.backoffQ.pop();
-      this.pushActive(top);
+    for (const q of [this.backoffQ, this.errorBackoffQ]) {
+      for (;;) {
+        const top = q.peek();
+        if (top === undefined || this.backoffExpiry(top) > now) break;
+        q.pop();
+        this.pushActive(top);
+      }
     }
     for (const [uid, info] of this.unschedulable) {
       if (now - info.timestamp > this.maxInUnschedulableMs) {
