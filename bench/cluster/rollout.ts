@@ -5,6 +5,7 @@
  * create to all R pods available, the pods/s that makes, and the server's RSS and CPU.
  * Usage: node --import tsx bench/cluster/rollout.ts [--nodes 1000] [--replicas 10000]
  *   [--timeout 900] [--cpu-prof DIR] (a V8 CPU profile of the server, written when it stops)
+ *   [--hold SECONDS] (then that long idle: the server's steady CPU and nodes not Ready)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,9 @@ const { values: args } = parseArgs({
     replicas: { type: 'string', default: '10000' },
     timeout: { type: 'string', default: '900' },
     'cpu-prof': { type: 'string' },
+    // After the rollout, keep the cluster idle this long and report its steady state: the
+    // server's CPU, and how many nodes are not Ready at the end (heartbeats falling behind).
+    hold: { type: 'string', default: '0' },
   },
 });
 const nodes = Number(args.nodes);
@@ -81,8 +85,28 @@ try {
   const ms = performance.now() - t0;
   const cpuMs = cpuMsOf(server.pid) - cpu0;
   const { rss, hwm } = rssOf(server.pid);
+  const holdS = Number(args.hold);
+  let steady: Record<string, number> = {};
+  if (holdS > 0) {
+    const c0 = cpuMsOf(server.pid);
+    const h0 = performance.now();
+    await sleep(holdS * 1000);
+    const heldMs = performance.now() - h0;
+    const list = await clientset.nodes.list('');
+    const notReady = list.items.filter(
+      (n) => !n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    ).length;
+    const d = await clientset.deployments.get('default', 'bench');
+    steady = {
+      holdSeconds: holdS,
+      steadyCpuPercentOfCore: Number((((cpuMsOf(server.pid) - c0) / heldMs) * 100).toFixed(1)),
+      nodesNotReadyAfterHold: notReady,
+      availableAfterHold: d.status?.availableReplicas ?? 0,
+    };
+  }
   console.log(
     JSON.stringify({
+      ...steady,
       nodes,
       replicas,
       nodesReadyMs: Math.round(nodesMs),

@@ -15,6 +15,7 @@ import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists, newBuiltinScheme } from '../api/index.ts';
 import {
   InformerFactory,
+  stripManagedFields,
   newEventRecorder,
   newRestClientset,
   realClock,
@@ -460,6 +461,8 @@ export async function runControllerManager(opts: ControllerManagerOptions): Prom
       onError: (err) => {
         onError('informer', err);
       },
+      // As kube-controller-manager's informers: managedFields are not cached.
+      transform: stripManagedFields,
     });
     const accounts = new ServiceAccountClients(root, rootConfig, onError);
     try {

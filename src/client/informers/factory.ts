@@ -10,7 +10,7 @@ import type { SharedInformerOptions } from './shared-informer.ts';
 /** Options applied to every informer of the factory. */
 export type InformerFactoryOptions = Pick<
   SharedInformerOptions,
-  'resyncMs' | 'pageSize' | 'backoffMs' | 'onError' | 'namespace'
+  'resyncMs' | 'pageSize' | 'backoffMs' | 'onError' | 'namespace' | 'transform'
 >;
 
 /** Makes and runs shared informers; see the module comment. */

@@ -4,7 +4,7 @@ import type { ConfigMap, Pod } from 'kubernetes-types/core/v1.js';
 import { newGone, parseSelector } from '../../api/index.ts';
 import { FakeCluster } from '../fake/index.ts';
 import { BUILTIN_RESOURCES } from '../clientset.ts';
-import { SharedInformer } from './shared-informer.ts';
+import { SharedInformer, stripManagedFields } from './shared-informer.ts';
 import { Store } from './store.ts';
 
 const CM = BUILTIN_RESOURCES.configMaps;
@@ -74,6 +74,35 @@ describe('SharedInformer', () => {
     const late: string[] = [];
     informer.addEventHandler({ onAdd: (o) => late.push(o.metadata?.name ?? '') });
     assert.deepEqual(late, ['b']);
+    assert.equal(informer.lister.get('ns', 'b')?.data?.['x'], '1');
+    ac.abort();
+    await running;
+  });
+
+  it('applies its transform to listed and watched objects (stripManagedFields)', async () => {
+    const fake = new FakeCluster();
+    const managed = [{ manager: 'm', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: {} }];
+    fake.seed(CM, { metadata: { namespace: 'ns', name: 'a', managedFields: managed } });
+    const informer = new SharedInformer<ConfigMap>(fake.client(CM), {
+      transform: stripManagedFields,
+    });
+    const seen: ConfigMap[] = [];
+    informer.addEventHandler({
+      onAdd: (o) => seen.push(o),
+      onUpdate: (_o, n) => seen.push(n),
+    });
+    const ac = new AbortController();
+    const running = informer.run(ac.signal);
+    await informer.waitForSync();
+    await until(() => fake.actions.some((a) => a.verb === 'watch'), 'the watch');
+    await fake.clientset.configMaps.create('ns', {
+      metadata: { name: 'b', managedFields: managed },
+      data: { x: '1' },
+    });
+    await until(() => seen.length === 2, 'two adds');
+    for (const o of [...seen, ...informer.lister.list()]) {
+      assert.equal(o.metadata?.managedFields, undefined, o.metadata?.name);
+    }
     assert.equal(informer.lister.get('ns', 'b')?.data?.['x'], '1');
     ac.abort();
     await running;

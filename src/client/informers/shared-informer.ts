@@ -32,6 +32,27 @@ export interface SharedInformerOptions {
   backoffMs?: number;
   /** Called with each list/watch failure (default: ignored; the informer retries). */
   onError?: (err: unknown) => void;
+  /**
+   * Applied to every listed or watched object before it is cached or handed to a handler
+   * (client-go's TransformFunc); it may change the object in place. See stripManagedFields.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
+}
+
+/**
+ * A transform that drops metadata.managedFields, as kube-controller-manager and kube-scheduler
+ * set on their informers: no controller reads them, and they are a third or more of a
+ * typical object, so every cached copy is that much smaller (and the GC's work with it). An
+ * update sent without managedFields keeps the stored ones (server-side).
+ */
+export function stripManagedFields(obj: KubeObject): KubeObject {
+  const meta = obj.metadata;
+  if (meta?.managedFields === undefined) return obj;
+  // A copy without the field rather than `delete`, which would turn the metadata into a
+  // dictionary-mode object that every later property read pays for.
+  const { managedFields: _dropped, ...rest } = meta;
+  obj.metadata = rest;
+  return obj;
 }
 
 /** Sleeps `ms` unless `signal` aborts first. */
@@ -167,7 +188,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T> {
           item.kind = kind;
           if (page.apiVersion !== undefined) item.apiVersion = page.apiVersion;
         }
-        items.push(item);
+        items.push(this.transformed(item));
       }
       rv = page.metadata.resourceVersion ?? rv;
       cont = page.metadata.continue === '' ? undefined : page.metadata.continue;
@@ -219,7 +240,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T> {
         if (rv !== undefined) this.lastResourceVersion = rv;
         continue;
       }
-      const obj = e.object;
+      const obj = this.transformed(e.object);
       if (e.type === 'DELETED') {
         this.store.remove(objectKey(obj));
         this.emit((h) => h.onDelete?.(obj));
@@ -230,6 +251,11 @@ export class SharedInformer<T extends KubeObject> implements Informer<T> {
       }
       if (rv !== undefined) this.lastResourceVersion = rv;
     }
+  }
+
+  private transformed(obj: T): T {
+    const t = this.opts.transform;
+    return t === undefined ? obj : (t(obj) as T);
   }
 
   private resync(): void {
