@@ -3,6 +3,7 @@
  * `server-flags.ts`, commander never loaded: start-up time matters for the server); anything
  * else (other verbs, help, a flag error) goes to the commander program in `program.ts`.
  */
+import { componentWork, runComponentWork } from './component-worker.ts';
 import { finish } from './finish.ts';
 import { parseServerCommandLine } from './server-flags.ts';
 
@@ -32,7 +33,16 @@ async function main(): Promise<void> {
 }
 
 // No top-level await: the build bundles this program as one CommonJS script (see scripts/build.sh).
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+// A component worker (component-worker.ts) runs the same program: it runs its component only.
+const work = componentWork();
+if (work !== undefined) {
+  void runComponentWork(
+    work,
+    async () => (await import('./scheduler-and-nodes.ts')).runSimulatedNodePool,
+  );
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

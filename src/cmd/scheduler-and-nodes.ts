@@ -22,6 +22,7 @@ import { SimulatedNodePool } from '../kubelet/simulated/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
 import type { SchedulerConfiguration } from '../scheduler/index.ts';
 import { restConfigOf } from './component-identity.ts';
+import { runInWorker } from './component-worker.ts';
 import type { ComponentIdentity } from './component-identity.ts';
 
 /**
@@ -98,16 +99,22 @@ export async function runScheduler(
  */
 export const SIMULATED_STOPPED_ANNOTATION = 'skiff.dev/simulated-stopped';
 
-/** Runs `count` simulated nodes named `sim-node-<i>` until `signal` aborts. */
+/**
+ * Runs `count` simulated nodes named `sim-node-<i>` until `signal` aborts, on a worker thread of
+ * this process (component-worker.ts): the pool's client work gets its own event loop.
+ */
 export async function runSimulatedNodes(
   id: ComponentIdentity,
   count: number,
   signal: AbortSignal,
   onError: (what: string, err: unknown) => void,
 ): Promise<void> {
-  await runSimulatedNodePool(
-    restConfigOf(id, SIMULATED_POOL_USER_AGENT),
-    Array.from({ length: count }, (_, i) => `sim-node-${String(i)}`),
+  await runInWorker(
+    {
+      kind: 'simulated-node-pool',
+      config: restConfigOf(id, SIMULATED_POOL_USER_AGENT),
+      nodeNames: Array.from({ length: count }, (_, i) => `sim-node-${String(i)}`),
+    },
     signal,
     onError,
   );
