@@ -18,7 +18,17 @@ import type http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SIMULATED_NODE_LABEL } from '../../src/api/index.ts';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
+import {
+  DEFAULT_CAPACITY,
+  defaultNodeLabels,
+  formatTime,
+  initialNode,
+  newBootID,
+  nodeLease,
+  renewedLease,
+} from '../../src/kubelet/simulated/status.ts';
 import { freePorts } from '../../src/storage/etcd/index.ts';
 import { closeAll, readKubeconfig, request } from './client.ts';
 import { cpuMsOf, rssOf, startServer } from './proc.ts';
@@ -44,88 +54,44 @@ const LEASE_EVERY_S = 10;
 const work = mkdtempSync(join(tmpdir(), 'skiff-heartbeats-'));
 const profDir = join(work, 'prof');
 
-const micro = (ms: number): string => new Date(ms).toISOString().replace('Z', '000Z');
-const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-
-const CONDITIONS: [string, string, string, string][] = [
-  [
-    'MemoryPressure',
-    'False',
-    'KubeletHasSufficientMemory',
-    'kubelet has sufficient memory available',
-  ],
-  ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
-  ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
-  ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
-];
+// The Node, Lease and status patch a kubelet sends, from the simulated kubelet's own builders.
+// Simulated nodes (SIMULATED_NODE_LABEL via defaultNodeLabels) are never dialled by the API
+// server, and their addresses are loopback, so nothing could leave the machine anyway.
+const nodeName = (i: number): string => `hb-node-${String(i)}`;
 
 function node(i: number, t: number): string {
-  const name = `hb-node-${String(i)}`;
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name,
-      labels: {
-        'kubernetes.io/hostname': name,
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-        'topology.kubernetes.io/zone': `zone-${String(i % 3)}`,
-        // Simulated: the API server never dials its kubelet (no metrics scrapes, no traffic).
-        [SIMULATED_NODE_LABEL]: 'true',
+  const name = nodeName(i);
+  return JSON.stringify(
+    initialNode(
+      {
+        name,
+        labels: {
+          ...defaultNodeLabels(name),
+          'topology.kubernetes.io/zone': `zone-${String(i % 3)}`,
+        },
+        taints: [],
+        capacity: DEFAULT_CAPACITY,
+        allocatable: DEFAULT_CAPACITY,
+        internalIP: `127.1.${String(i >> 8)}.${String(i & 255)}`,
+        podCIDR: `10.${String(64 + (i >> 8))}.${String(i & 255)}.0/24`,
       },
-      annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
-    },
-    spec: { podCIDR: `10.${String(64 + (i >> 8))}.${String(i & 255)}.0/24` },
-    status: {
-      capacity: { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
-      allocatable: { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
-      conditions: CONDITIONS.map(([type, status, reason, message]) => ({
-        type,
-        status,
-        lastHeartbeatTime: rfc3339(t),
-        lastTransitionTime: rfc3339(t),
-        reason,
-        message,
-      })),
-      addresses: [
-        // Loopback, so that nothing could leave the machine even if it were dialled.
-        { type: 'InternalIP', address: `127.1.${String(i >> 8)}.${String(i & 255)}` },
-        { type: 'Hostname', address: name },
-      ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
-      nodeInfo: {
-        machineID: 'm'.repeat(32),
-        systemUUID: '00000000-0000-0000-0000-000000000000',
-        bootID: '00000000-0000-0000-0000-000000000001',
-        kernelVersion: '6.8.0',
-        osImage: 'Debian GNU/Linux 12 (bookworm)',
-        containerRuntimeVersion: 'containerd://1.7.0',
-        kubeletVersion: 'v1.32.0',
-        kubeProxyVersion: '',
-        operatingSystem: 'linux',
-        architecture: 'amd64',
-      },
-    },
-  });
+      t,
+      newBootID(name, t),
+    ),
+  );
 }
 
-function lease(i: number, t: number): string {
-  const name = `hb-node-${String(i)}`;
-  return JSON.stringify({
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: { name, namespace: 'kube-node-lease' },
-    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: micro(t) },
-  });
-}
+/** The condition types of a healthy node, in the kubelet's order. */
+const CONDITION_TYPES = ((JSON.parse(node(0, 0)) as Node).status?.conditions ?? []).map((c) => ({
+  type: c.type,
+}));
 
 /** The kubelet's status patch when nothing but the heartbeat changed (two-way merge patch). */
 function statusPatch(t: number): string {
   return JSON.stringify({
     status: {
-      '$setElementOrder/conditions': CONDITIONS.map(([type]) => ({ type })),
-      conditions: CONDITIONS.map(([type]) => ({ type, lastHeartbeatTime: rfc3339(t) })),
+      '$setElementOrder/conditions': CONDITION_TYPES,
+      conditions: CONDITION_TYPES.map(({ type }) => ({ type, lastHeartbeatTime: formatTime(t) })),
     },
   });
 }
@@ -153,7 +119,7 @@ async function main(): Promise<void> {
   try {
     // Registration: every Node and its Lease, as fast as the clients go.
     const t0 = nowMs();
-    const leases: unknown[] = new Array(NODES);
+    const leases: Lease[] = new Array<Lease>(NODES);
     let next = 0;
     await Promise.all(
       sessions.map(async (s) => {
@@ -165,10 +131,10 @@ async function main(): Promise<void> {
             s,
             'POST',
             '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
-            lease(i, Date.now()),
+            JSON.stringify(nodeLease(nodeName(i), undefined, Date.now())),
           );
           if (l.status !== 201) throw new Error(`lease ${String(i)}: HTTP ${String(l.status)}`);
-          leases[i] = JSON.parse(l.body.toString()) as unknown;
+          leases[i] = JSON.parse(l.body.toString()) as Lease;
         }
       }),
     );
@@ -196,12 +162,13 @@ async function main(): Promise<void> {
       s: http2.ClientHttp2Session,
       job: { kind: 'lease' | 'status'; i: number; intended: number },
     ): Promise<void> => {
-      const name = `hb-node-${String(job.i)}`;
+      const name = nodeName(job.i);
       let status: number;
       try {
         if (job.kind === 'lease') {
-          const current = leases[job.i] as { spec: Record<string, unknown> };
-          const body = { ...current, spec: { ...current.spec, renewTime: micro(Date.now()) } };
+          const current = leases[job.i];
+          if (current === undefined) throw new Error(`no lease of ${name}`);
+          const body = renewedLease(current, name, undefined, Date.now());
           const r = await request(
             s,
             'PUT',
@@ -209,7 +176,7 @@ async function main(): Promise<void> {
             JSON.stringify(body),
           );
           status = r.status;
-          if (status === 200) leases[job.i] = JSON.parse(r.body.toString()) as unknown;
+          if (status === 200) leases[job.i] = JSON.parse(r.body.toString()) as Lease;
         } else {
           const r = await request(
             s,
