@@ -805,7 +805,9 @@ export class ResourceRegistry {
    * The shared read-modify-write of PUT and PATCH: `compute(current)` produces the new object
    * from the stored one; resourceVersion in it is an optimistic-concurrency precondition.
    * `trackAs` is the subresource managedFields record the write under, false when `compute`
-   * already set them (apply).
+   * already set them (apply). `compute` gets a copy of the stored object it may change, unless
+   * `computeCopies` says that it never changes its argument and shares nothing with its result
+   * (PUT replaces the object, a patch applies to its own copy): a copy per write saved.
    */
   private async updateWith(
     namespace: string,
@@ -814,6 +816,7 @@ export class ResourceRegistry {
     opts: WriteOptions,
     compute: (current: StoredObject) => StoredObject,
     trackAs: string | false = subresource,
+    computeCopies = false,
   ): Promise<StoredObject> {
     const key = this.key(namespace, name);
     let dryRunResult: StoredObject | undefined;
@@ -827,7 +830,7 @@ export class ResourceRegistry {
     const tryUpdate = async (current: StoredObject | undefined): Promise<StoredObject> => {
       await undoPending();
       if (current === undefined) throw newNotFound(this.qualifiedResource, name);
-      let next = compute(clone(current));
+      let next = compute(computeCopies ? current : clone(current));
       checkObjectShape(next, this.info.kind);
       const wantRv = next.metadata?.resourceVersion ?? '';
       if (wantRv !== '' && wantRv !== current.metadata?.resourceVersion) {
@@ -964,14 +967,30 @@ export class ResourceRegistry {
         }));
       if (existing === undefined) return this.createForUpdate(namespace, body, opts);
       try {
-        const object = await this.updateWith(namespace, name, subresource, opts, () => clone(body));
+        const object = await this.updateWith(
+          namespace,
+          name,
+          subresource,
+          opts,
+          () => clone(body),
+          subresource,
+          true,
+        );
         return { object, created: false };
       } catch (err) {
         if (cached === undefined || !isNotFound(err)) throw err;
         return this.createForUpdate(namespace, body, opts);
       }
     }
-    const object = await this.updateWith(namespace, name, subresource, opts, () => clone(body));
+    const object = await this.updateWith(
+      namespace,
+      name,
+      subresource,
+      opts,
+      () => clone(body),
+      subresource,
+      true,
+    );
     return { object, created: false };
   }
 
@@ -1056,11 +1075,20 @@ export class ResourceRegistry {
     opts: WriteOptions,
   ): Promise<StoredObject> {
     const meta = { apiVersion: this.apiVersion, kind: this.info.kind };
-    return this.updateWith(namespace, name, subresource, opts, (current) => {
-      const patched = this.hooks.applyPatch(patchType, current, patch, meta);
-      opts.checkPatched?.(patched);
-      return patched;
-    });
+    // Every patch type applies to a copy of its own (applyPatch, the CRD hooks' conversion).
+    return this.updateWith(
+      namespace,
+      name,
+      subresource,
+      opts,
+      (current) => {
+        const patched = this.hooks.applyPatch(patchType, current, patch, meta);
+        opts.checkPatched?.(patched);
+        return patched;
+      },
+      subresource,
+      true,
+    );
   }
 
   /**
