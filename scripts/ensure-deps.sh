@@ -3,7 +3,8 @@
 #  - npm dependencies when node_modules is missing or older than package-lock.json;
 #  - when root, the Debian packages the tests and `skiff up` need (apt-get).
 # Usage: scripts/ensure-deps.sh [--npm-only | --node]
-#   --node: only the Debian packages a node of `skiff up` needs (runc, CNI plugins, socat).
+#   --node: only the Debian packages a node of `skiff up` needs (runc, conmon, CNI plugins,
+#   socat).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -18,6 +19,7 @@ fi
 # The packages a node needs (skiff up); the full list below adds the tests' tools.
 node_debs=(
   "runc:runc"
+  "conmon:conmon" # each container's monitor: its stdio, log and exit code outlive the kubelet
   "socat:socat" # kubelet port-forward into pod network namespaces
   "/usr/lib/cni/bridge:containernetworking-plugins" # a path: `command -v` checks it is executable
   "nsenter:util-linux"

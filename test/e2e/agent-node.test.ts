@@ -230,7 +230,21 @@ describe('skiff agent: a real node joins a server with a bootstrap token', { ski
 
   it('stops on SIGTERM and, restarted without --token, reuses its certificates', async () => {
     await ok(['delete', 'pod', 'bb', '--grace-period=1']);
+    // A pod that logs through the restart: its container (under conmon) must not notice.
+    await ok([
+      'run',
+      'ticker',
+      `--image=${IMAGE}`,
+      '--image-pull-policy=Never',
+      '--restart=Never',
+      '--',
+      'sh',
+      '-c',
+      'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.2; done',
+    ]);
+    await ok(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=90s']);
     assert.equal(await stopAgent(agent), 0, agent?.output());
+    await sleep(2000);
     const csrsBefore = (await ok(['get', 'csr', '-o', 'name'])).trim().split('\n').sort();
     // Heartbeats have a precision of one second: a later one comes from the restarted kubelet.
     const restartedAt = Math.floor(Date.now() / 1000) * 1000;
@@ -257,5 +271,25 @@ describe('skiff agent: a real node joins a server with a bootstrap token', { ski
     });
     const csrsAfter = (await ok(['get', 'csr', '-o', 'name'])).trim().split('\n').sort();
     assert.deepEqual(csrsAfter, csrsBefore, 'no new CSR');
+    // The ticker ran on while no kubelet did: same container, and its log has every line,
+    // those written while the agent was down included.
+    assert.equal(
+      await ok([
+        'get',
+        'pod',
+        'ticker',
+        '-o',
+        'jsonpath={.status.containerStatuses[0].restartCount}',
+      ]),
+      '0',
+    );
+    const ticks = (await ok(['logs', 'ticker'])).trim().split('\n');
+    assert.ok(ticks.length >= 15, `${String(ticks.length)} lines`);
+    assert.deepEqual(
+      ticks,
+      ticks.map((_, i) => `tick ${String(i)}`),
+      'every line, in order',
+    );
+    await ok(['delete', 'pod', 'ticker', '--grace-period=1']);
   });
 });

@@ -159,6 +159,7 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
   const runtime = new RuncRuntime({
     root: join(opts.dataDir, 'runtime'),
     ...(facts.runcPath !== undefined ? { runcPath: facts.runcPath } : {}),
+    ...(facts.conmonPath !== undefined ? { conmonPath: facts.conmonPath } : {}),
     logRotation,
   });
   const store = new ImageStore(join(opts.dataDir, 'images'));

@@ -58,6 +58,7 @@ async function readText(path: string): Promise<string | undefined> {
 export async function probeHost(opts: { cniBinDir?: string } = {}): Promise<HostFacts> {
   const cniBinDir = opts.cniBinDir ?? DEFAULT_CNI_BIN_DIR;
   const runcPath = await findOnPath('runc');
+  const conmonPath = await findOnPath('conmon');
   let cgroupMode: HostFacts['cgroupMode'] = 'none';
   try {
     const h = await readHierarchies();
@@ -78,6 +79,7 @@ export async function probeHost(opts: { cniBinDir?: string } = {}): Promise<Host
   return {
     uid: process.geteuid?.() ?? -1,
     ...(runcPath !== undefined ? { runcPath } : {}),
+    ...(conmonPath !== undefined ? { conmonPath } : {}),
     cgroupMode,
     cniBinDir,
     cniPluginsMissing,

@@ -10,6 +10,8 @@ export interface HostFacts {
   readonly uid: number;
   /** runc's path when found on PATH. */
   readonly runcPath?: string;
+  /** conmon's path when found on PATH (each container's monitor, see runtime/conmon.ts). */
+  readonly conmonPath?: string;
   /** The cgroup layout, or `none` when no cgroup filesystem is mounted. */
   readonly cgroupMode: 'v1' | 'hybrid' | 'v2' | 'none';
   /** Where the CNI plugins are looked for (default /usr/lib/cni). */
@@ -24,7 +26,7 @@ export interface HostFacts {
 
 /** One failed check. */
 export interface PreflightProblem {
-  /** `root`, `runc`, `cgroups`, `cni`, `overlayfs`, `command:<name>`. */
+  /** `root`, `runc`, `conmon`, `cgroups`, `cni`, `overlayfs`, `command:<name>`. */
   readonly check: string;
   /** Why the node cannot run containers, then how to fix it (one sentence each). */
   readonly message: string;
@@ -44,6 +46,8 @@ export const COMMAND_PACKAGES: Readonly<Record<string, string>> = Object.freeze(
   unshare: 'util-linux',
   nsenter: 'util-linux',
   script: 'bsdutils',
+  // attach input to conmon's SOCK_SEQPACKET socket, and port-forward.
+  socat: 'socat',
   mount: 'mount',
   umount: 'mount',
 });
@@ -66,6 +70,13 @@ export function preflight(facts: HostFacts): PreflightProblem[] {
     out.push({
       check: 'runc',
       message: 'runc not found on PATH: install it with `apt-get install runc`',
+    });
+  }
+  if (facts.conmonPath === undefined) {
+    out.push({
+      check: 'conmon',
+      message:
+        'conmon (which keeps each container and its log running across kubelet restarts) not found on PATH: install it with `apt-get install conmon`',
     });
   }
   if (facts.cgroupMode === 'none') {

@@ -284,6 +284,7 @@ describe('preflight', () => {
   const ok: HostFacts = {
     uid: 0,
     runcPath: '/usr/sbin/runc',
+    conmonPath: '/usr/bin/conmon',
     cgroupMode: 'hybrid',
     cniBinDir: '/usr/lib/cni',
     cniPluginsMissing: [],
@@ -305,6 +306,7 @@ describe('preflight', () => {
     const problems = preflight({
       ...ok,
       runcPath: undefined,
+      conmonPath: undefined,
       cgroupMode: 'none',
       cniPluginsMissing: ['bridge', 'host-local'],
       overlayfs: false,
@@ -312,18 +314,22 @@ describe('preflight', () => {
     });
     assert.deepEqual(
       problems.map((p) => p.check),
-      ['runc', 'cgroups', 'cni', 'overlayfs', 'command:ip'],
+      ['runc', 'conmon', 'cgroups', 'cni', 'overlayfs', 'command:ip'],
     );
     assert.equal(
       problems[0]?.message,
       'runc not found on PATH: install it with `apt-get install runc`',
     );
     assert.equal(
-      problems[2]?.message,
+      problems[1]?.message,
+      'conmon (which keeps each container and its log running across kubelet restarts) not found on PATH: install it with `apt-get install conmon`',
+    );
+    assert.equal(
+      problems[3]?.message,
       'CNI plugins missing from /usr/lib/cni (bridge, host-local): install them with `apt-get install containernetworking-plugins`',
     );
     assert.equal(
-      problems[4]?.message,
+      problems[5]?.message,
       'ip not found on PATH: install it with `apt-get install iproute2`',
     );
     assert.match(

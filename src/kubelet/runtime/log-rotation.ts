@@ -209,14 +209,26 @@ export class RotatingLogWriter {
   }
 
   async #maintain(): Promise<void> {
-    const dir = dirname(this.path);
     // The newest rotated file at the time this runs (later rotations may have happened since).
-    const newest = this.#newest;
-    const siblings = (await readdir(dir)).filter((n) => n !== newest);
-    const plan = planLogRotation(this.path, siblings, this.#policy);
-    for (const n of plan.remove) await rm(join(dir, n), { force: true });
-    for (const n of plan.compress) await compressLog(join(dir, n));
+    await maintainRotatedLogs(this.path, this.#policy, this.#newest);
   }
+}
+
+/**
+ * The clean-up after a rotation of `log` (see {@link planLogRotation}): removes what the
+ * policy drops and compresses the rest, except `newest` (base name), the rotated file a reader
+ * may still follow.
+ */
+export async function maintainRotatedLogs(
+  log: string,
+  policy: LogRotationPolicy,
+  newest: string | undefined,
+): Promise<void> {
+  const dir = dirname(log);
+  const siblings = (await readdir(dir)).filter((n) => n !== newest);
+  const plan = planLogRotation(log, siblings, policy);
+  for (const n of plan.remove) await rm(join(dir, n), { force: true });
+  for (const n of plan.compress) await compressLog(join(dir, n));
 }
 
 /** compressLog: gzip `<f>` to `<f>.tmp`, rename to `<f>.gz`, remove `<f>`. */

@@ -21,20 +21,57 @@
  * instead; it attaches only after the process started, so an OOM kill in the first milliseconds
  * can be missed there.
  *
- * Containers outlive this object (runc runs in its own process group), but their output pipes
- * do not outlive this process. After a restart, containers are rediscovered from `runc list` and
- * the metadata files; one that stopped meanwhile reports an unknown exit code.
+ * With `conmonPath` (what the kubelet uses; conmon.ts) the shim is conmon instead, one per
+ * container: it runs `runc create`, the runtime runs `runc start`, and conmon holds the
+ * container's stdio, writes its CRI log (rotated from here: rename, then conmon reopens) and its
+ * exit status. All of that outlives this process: a restarted kubelet adopts the container, its
+ * log has every line written meanwhile, its exit code is read from conmon's exit file, and
+ * attach works (output followed from the log, input through conmon's socket).
+ *
+ * Without conmon, containers outlive this object (runc runs in its own process group), but their
+ * output pipes do not outlive this process. After a restart, containers are rediscovered from
+ * `runc list` and the metadata files; one that stopped meanwhile reports an unknown exit code.
  *
  * State lives under `root`: `root/runc` is runc's `--root` (tests use a private one and never
  * touch other containers), `root/containers/<id>.json` holds the metadata runc does not keep.
  */
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import {
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { CommandError, execFileText } from '../spawner/index.ts';
 import { CriLogSplitter } from './cri-log.ts';
-import { RotatingLogWriter } from './log-rotation.ts';
+import {
+  DEFAULT_LOG_ROTATION_POLICY,
+  RotatingLogWriter,
+  maintainRotatedLogs,
+  rotatedLogName,
+} from './log-rotation.ts';
+import {
+  ExitFiles,
+  REOPEN_LOG_MESSAGE,
+  attachStdin,
+  conmonArgs,
+  exists,
+  followLog,
+  parseSyncReply,
+  readExitFile,
+  resizeMessage,
+  shortId,
+  writeControl,
+} from './conmon.ts';
+import type { SyncReply } from './conmon.ts';
 import type { LogRotationPolicy } from './log-rotation.ts';
 import { KmsgOomLog } from './kmsg.ts';
 import type { LogStream } from './cri-log.ts';
@@ -88,6 +125,16 @@ export interface RuncRuntimeOptions {
   adoptedStateRefreshMs?: number;
   /** Epoch nanoseconds for log timestamps; default wall clock with hrtime precision. */
   logClock?: () => bigint;
+  /**
+   * conmon (see conmon.ts): when set, every container runs under its own conmon, which holds
+   * its stdio and writes its log and exit status, so both survive a restart of this process.
+   * Without it `runc run` is the shim and output stops at this process's exit.
+   */
+  conmonPath?: string;
+  /** socat, which carries attach input to conmon's SOCK_SEQPACKET socket; default `socat`. */
+  socatPath?: string;
+  /** How often conmon-written logs are checked for rotation (default 10 s, as upstream). */
+  logRotationCheckMs?: number;
 }
 
 interface Meta {
@@ -106,6 +153,9 @@ interface Meta {
   /** The main process keeps a stdin pipe (the container's `stdin: true`). */
   stdin?: boolean;
   cgroupsPath?: string;
+  /** Runs under conmon (see conmon.ts); its pid once started. */
+  monitor?: 'conmon';
+  conmonPid?: number;
 }
 
 interface Exit {
@@ -204,10 +254,20 @@ export class RuncRuntime implements ContainerRuntime {
   #runcListing: Promise<string[]> | undefined;
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   #kmsg: Promise<KmsgOomLog | undefined> | undefined;
+  readonly #conmon: string | undefined;
+  readonly #exitDir: string;
+  readonly #socketDir: string;
+  readonly #exits: ExitFiles;
+  #rotationTimer: NodeJS.Timeout | undefined;
+  #rotating: Promise<void> | undefined;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.#runcRoot = join(opts.root, 'runc');
     this.#metaDir = join(opts.root, 'containers');
+    this.#conmon = opts.conmonPath;
+    this.#exitDir = join(opts.root, 'exits');
+    this.#socketDir = join(opts.root, 's');
+    this.#exits = new ExitFiles(this.#exitDir);
     this.#runc = opts.runcPath ?? 'runc';
     this.#script = opts.scriptPath ?? 'script';
     this.#now = opts.now ?? (() => new Date());
@@ -293,6 +353,7 @@ export class RuncRuntime implements ContainerRuntime {
       ...(req.spec.linux.cgroupsPath !== undefined
         ? { cgroupsPath: req.spec.linux.cgroupsPath }
         : {}),
+      ...(this.#conmon !== undefined ? { monitor: 'conmon' as const } : {}),
     };
     // Read the kernel log before the container can run: later OOM records are all its own.
     const kmsg = await this.#kmsgLog();
@@ -308,8 +369,12 @@ export class RuncRuntime implements ContainerRuntime {
     const rec = this.#records.get(id);
     // An adopted record is a cache of another process's container, not one this process made.
     if (rec === undefined || rec.adopted !== undefined) throw new ContainerNotFoundError(id);
-    if (rec.meta.status !== 'created' || rec.child !== undefined)
+    if (rec.meta.status !== 'created' || rec.child !== undefined || rec.exited !== undefined)
       throw new ContainerStateError(`container ${id} is ${rec.meta.status}, not created`);
+    if (rec.meta.monitor === 'conmon') {
+      await this.#startUnderConmon(rec);
+      return;
+    }
     const bundle = rec.meta.bundleDir;
     const pidFile = join(bundle, 'init.pid');
     const runcLog = join(bundle, 'runc.log');
@@ -430,6 +495,177 @@ export class RuncRuntime implements ContainerRuntime {
     });
     // Callers may never wait; a failure is theirs to see when they do.
     rec.exited.catch(() => undefined);
+  }
+
+  /** Paths conmon uses for a container (see conmon.ts). */
+  #conmonPaths(meta: Meta): {
+    persistDir: string;
+    conmonPidFile: string;
+    exitFile: string;
+    ctl: string;
+    attach: string;
+  } {
+    const persistDir = join(meta.bundleDir, 'conmon');
+    return {
+      persistDir,
+      conmonPidFile: join(persistDir, 'conmon.pid'),
+      exitFile: this.#exits.file(meta.id),
+      ctl: join(meta.bundleDir, 'ctl'),
+      attach: join(this.#socketDir, shortId(meta.id), 'attach'),
+    };
+  }
+
+  /**
+   * Starts a container under conmon: conmon runs `runc create` and reports the init pid (or
+   * runc's error) on the sync pipe, then `runc start` runs the process. The exit is conmon's
+   * exit file.
+   */
+  async #startUnderConmon(rec: Rec): Promise<void> {
+    const meta = rec.meta;
+    const conmon = this.#conmon ?? 'conmon';
+    const paths = this.#conmonPaths(meta);
+    const pidFile = join(meta.bundleDir, 'init.pid');
+    await Promise.all([
+      rm(pidFile, { force: true }),
+      rm(paths.exitFile, { force: true }),
+      rm(paths.persistDir, { recursive: true, force: true }),
+    ]);
+    await Promise.all([
+      mkdir(this.#exitDir, { recursive: true }),
+      mkdir(this.#socketDir, { recursive: true }),
+      mkdir(paths.persistDir, { recursive: true }),
+      ...(meta.logPath !== undefined ? [mkdir(dirname(meta.logPath), { recursive: true })] : []),
+    ]);
+    // conmon's own messages (it daemonizes; a pipe to this process would not outlive it).
+    const conmonLog = await open(join(paths.persistDir, 'conmon.log'), 'a');
+    let reply: SyncReply | undefined;
+    try {
+      const child = spawn(
+        conmon,
+        conmonArgs({
+          id: meta.id,
+          cuuid: shortId(meta.id),
+          // conmon execs the runtime by path.
+          runcPath: onPath(this.#runc),
+          runcRoot: this.#runcRoot,
+          bundleDir: meta.bundleDir,
+          pidFile,
+          conmonPidFile: paths.conmonPidFile,
+          ...(meta.logPath !== undefined ? { logPath: meta.logPath } : {}),
+          exitDir: this.#exitDir,
+          socketDir: this.#socketDir,
+          persistDir: paths.persistDir,
+          terminal: meta.terminal === true,
+          stdin: meta.stdin === true,
+        }),
+        {
+          detached: true,
+          stdio: ['ignore', conmonLog.fd, conmonLog.fd, 'pipe'],
+          env: { ...process.env, _OCI_SYNCPIPE: '3' },
+        },
+      );
+      child.unref();
+      reply = await readSync(child, this.opts.startTimeoutMs ?? 30_000);
+    } finally {
+      await conmonLog.close();
+    }
+    const fail = async (why: string): Promise<never> => {
+      await this.#runcCmd(['delete', '--force', meta.id]).catch(() => undefined);
+      meta.status = 'stopped';
+      meta.exitCode = 128;
+      meta.finishedAt = this.#now().toISOString();
+      await this.#persist(meta);
+      throw new RuncError(`failed to start container ${meta.id}: ${why}`, why);
+    };
+    if (reply === undefined) {
+      const log = await readFile(join(paths.persistDir, 'conmon.log'), 'utf8').catch(() => '');
+      return fail(log.trim() || 'conmon did not report the container');
+    }
+    if ('error' in reply) return fail(reply.error);
+    try {
+      await this.#runcCmd(['start', meta.id]);
+    } catch (err) {
+      return fail(err instanceof RuncError ? err.stderr.trim() || err.message : String(err));
+    }
+    meta.status = 'running';
+    meta.pid = reply.pid;
+    const conmonPid = await readPidFile(paths.conmonPidFile);
+    if (conmonPid !== undefined) meta.conmonPid = conmonPid;
+    meta.startedAt = this.#now().toISOString();
+    await this.#persist(meta);
+    this.#emit({ type: 'started', id: meta.id, pid: reply.pid, at: new Date(meta.startedAt) });
+    this.#ensureLogRotation();
+    rec.exited = this.#conmonExit(rec);
+    rec.exited.catch(() => undefined);
+  }
+
+  /** Waits for a conmon container's exit and records it (exit code, OOM kill, times). */
+  async #conmonExit(rec: Rec): Promise<Exit> {
+    const meta = rec.meta;
+    const paths = this.#conmonPaths(meta);
+    const code = await this.#exits.wait(meta.id, () =>
+      meta.conmonPid === undefined ? true : pidAlive(meta.conmonPid),
+    );
+    let oom = await exists(join(paths.persistDir, 'oom'));
+    const kmsg = rec.oomBase !== undefined ? await this.#kmsgLog() : undefined;
+    if (!oom && kmsg !== undefined && meta.cgroupsPath !== undefined) {
+      const kills = await kmsg.count(meta.cgroupsPath).catch(() => 0);
+      oom = kills > (rec.oomBase ?? 0);
+    }
+    if (oom) {
+      meta.oomKilled = true;
+      this.#emit({ type: 'oom', id: meta.id, at: this.#now() });
+    }
+    meta.status = 'stopped';
+    // Unknown when conmon itself was killed: 255, as for a lost `runc run`.
+    meta.exitCode = code ?? 255;
+    meta.finishedAt = this.#now().toISOString();
+    delete meta.pid;
+    await this.#persist(meta).catch(() => undefined);
+    this.#emit({
+      type: 'exit',
+      id: meta.id,
+      exitCode: meta.exitCode,
+      oomKilled: meta.oomKilled,
+      at: new Date(meta.finishedAt),
+    });
+    return { exitCode: meta.exitCode, oomKilled: meta.oomKilled };
+  }
+
+  /**
+   * Log rotation of the logs conmon writes (upstream's container log manager): every
+   * `logRotationCheckMs`, a log at or over the maximum size is renamed and conmon told to
+   * reopen it, then the older rotated files are compressed or removed.
+   */
+  #ensureLogRotation(): void {
+    if (this.#rotationTimer !== undefined) return;
+    const policy = this.opts.logRotation ?? DEFAULT_LOG_ROTATION_POLICY;
+    if (policy.maxSize <= 0) return;
+    this.#rotationTimer = setInterval(() => {
+      this.#rotating ??= this.#rotateLogs(policy).finally(() => {
+        this.#rotating = undefined;
+      });
+    }, this.opts.logRotationCheckMs ?? 10_000);
+    this.#rotationTimer.unref();
+  }
+
+  async #rotateLogs(policy: LogRotationPolicy): Promise<void> {
+    for (const rec of [...this.#records.values()]) {
+      const meta = rec.meta;
+      if (meta.monitor !== 'conmon' || meta.status !== 'running' || meta.logPath === undefined)
+        continue;
+      try {
+        const size = (await stat(meta.logPath)).size;
+        if (size < policy.maxSize) continue;
+        const rotated = rotatedLogName(meta.logPath, Date.now());
+        if (await exists(rotated)) continue;
+        await rename(meta.logPath, rotated);
+        await writeControl(this.#conmonPaths(meta).ctl, REOPEN_LOG_MESSAGE);
+        await maintainRotatedLogs(meta.logPath, policy, basename(rotated));
+      } catch {
+        // A log that cannot be rotated now is tried again next time.
+      }
+    }
   }
 
   /**
@@ -565,6 +801,14 @@ export class RuncRuntime implements ContainerRuntime {
       if (!force && fresh) return toState(rec.meta);
     }
     const meta = rec?.meta ?? (await this.#loadMeta(id));
+    if (meta?.monitor === 'conmon' && meta.status === 'running') {
+      // conmon outlived the process that started it: its exit file has the status.
+      if (await this.#exitFromFiles(meta, 0)) {
+        this.#adopt(id, meta);
+        return toState(meta);
+      }
+      this.#ensureLogRotation();
+    }
     const rs = await this.#runcState(id);
     if (meta === undefined) {
       if (rs === undefined) return undefined;
@@ -578,19 +822,66 @@ export class RuncRuntime implements ContainerRuntime {
         labels: {},
       };
     }
+    // conmon writes the exit file a moment after the process ended.
+    if (
+      meta.status === 'running' &&
+      rs?.status !== 'running' &&
+      meta.monitor === 'conmon' &&
+      (await this.#exitFromFiles(meta, 2000))
+    ) {
+      this.#adopt(id, meta);
+      return toState(meta);
+    }
     if (meta.status === 'running' && rs?.status !== 'running') {
-      // Stopped while nobody held its runc process: the exit code is lost.
+      // Stopped while nobody held its runc process (or its conmon was killed): the exit code
+      // is lost.
       meta.status = 'stopped';
       delete meta.pid;
       meta.finishedAt ??= this.#now().toISOString();
       await this.#persist(meta);
     }
+    this.#adopt(id, meta);
+    return toState(meta);
+  }
+
+  /**
+   * Records the exit of an adopted conmon container from conmon's files, waiting up to
+   * `waitMs` for the exit file while conmon lives; false when there is none.
+   */
+  async #exitFromFiles(meta: Meta, waitMs: number): Promise<boolean> {
+    const exitFile = this.#exits.file(meta.id);
+    const until = Date.now() + waitMs;
+    let code = await readExitFile(exitFile);
+    while (
+      code === undefined &&
+      Date.now() < until &&
+      meta.conmonPid !== undefined &&
+      pidAlive(meta.conmonPid)
+    ) {
+      await sleep(50);
+      code = await readExitFile(exitFile);
+    }
+    if (code === undefined) return false;
+    meta.status = 'stopped';
+    meta.exitCode = code;
+    if (await exists(join(this.#conmonPaths(meta).persistDir, 'oom'))) meta.oomKilled = true;
+    const at = await stat(exitFile).then(
+      (st) => st.mtime,
+      () => this.#now(),
+    );
+    meta.finishedAt ??= at.toISOString();
+    delete meta.pid;
+    await this.#persist(meta);
+    return true;
+  }
+
+  /** Caches the state of a container an earlier runtime process started. */
+  #adopt(id: string, meta: Meta): void {
     // A concurrent call may have adopted it meanwhile, or deleteContainer removed it.
     const current = this.#records.get(id);
     if (current === undefined || current.adopted !== undefined) {
       this.#records.set(id, { meta, adopted: { checkedAt: Date.now() } });
     }
-    return toState(meta);
   }
 
   /** runc's own list of containers (once per process, see listContainers). */
@@ -676,7 +967,23 @@ export class RuncRuntime implements ContainerRuntime {
 
   async deleteContainer(id: string): Promise<void> {
     const rec = this.#records.get(id);
-    if (rec?.child !== undefined && rec.exited !== undefined) {
+    const meta = rec?.meta ?? (await this.#loadMeta(id));
+    if (meta?.monitor === 'conmon') {
+      // runc kills what still runs; conmon then writes the exit file and exits.
+      if ((await this.#runcState(id)) !== undefined)
+        await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
+      const exited =
+        rec?.exited ??
+        (meta.status === 'running'
+          ? this.#exits.wait(id, () => meta.conmonPid !== undefined && pidAlive(meta.conmonPid))
+          : undefined);
+      if (exited !== undefined)
+        await Promise.race([exited.catch(() => undefined), deadline(10_000)]);
+      await Promise.all([
+        rm(this.#exits.file(id), { force: true }),
+        rm(join(this.#socketDir, shortId(id)), { force: true }),
+      ]);
+    } else if (rec?.child !== undefined && rec.exited !== undefined) {
       await this.kill(id, 'SIGKILL', { all: true }).catch(() => undefined);
       const done = await Promise.race([
         rec.exited.then(() => true),
@@ -764,6 +1071,10 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async attach(id: string, req: AttachRequest): Promise<void> {
+    if ((this.#records.get(id)?.meta ?? (await this.#loadMeta(id)))?.monitor === 'conmon') {
+      await this.#attachUnderConmon(id, req);
+      return;
+    }
     const rec = this.#records.get(id);
     const child = rec?.child;
     if (rec === undefined || child === undefined || rec.exited === undefined) {
@@ -806,6 +1117,51 @@ export class RuncRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Attach to a container under conmon, also one an earlier runtime process started: its
+   * output as conmon writes it to the log (followed from now on), its stdin through conmon's
+   * attach socket, terminal sizes through conmon's control FIFO.
+   */
+  async #attachUnderConmon(id: string, req: AttachRequest): Promise<void> {
+    const s = await this.state(id);
+    const meta = this.#records.get(id)?.meta;
+    if (s === undefined || meta === undefined) throw new ContainerNotFoundError(id);
+    if (s.status !== 'running') throw new ContainerStateError(`container ${id} is not running`);
+    const paths = this.#conmonPaths(meta);
+    const follower =
+      meta.logPath === undefined
+        ? undefined
+        : followLog(meta.logPath, (stream, chunk) => {
+            // A terminal has one stream; upstream sends it all to stdout.
+            const out = stream === 'stderr' && meta.terminal !== true ? req.stderr : req.stdout;
+            out?.write(chunk);
+          });
+    const stdin = req.stdin;
+    const input =
+      stdin !== undefined && (meta.stdin === true || meta.terminal === true)
+        ? attachStdin(this.opts.socatPath ?? 'socat', paths.attach, stdin)
+        : undefined;
+    const resize = req.resize;
+    if (meta.terminal === true && resize !== undefined) {
+      void (async () => {
+        for await (const size of resize) {
+          await writeControl(paths.ctl, resizeMessage(size.height, size.width));
+        }
+      })().catch(() => undefined);
+    }
+    try {
+      await this.wait(id, req.signal).catch(() => undefined);
+    } finally {
+      if (input !== undefined) {
+        if (input.stdin !== null) stdin?.unpipe(input.stdin);
+        // End of input: socat sends what it has and exits; conmon keeps stdin open.
+        input.stdin?.end();
+        setTimeout(() => input.kill('SIGKILL'), 5000).unref();
+      }
+      await follower?.stop();
+    }
+  }
+
   /** The kernel log reader, opened once (undefined when unavailable or not wanted). */
   #kmsgLog(): Promise<KmsgOomLog | undefined> {
     if ((this.opts.oomDetection ?? 'kmsg') !== 'kmsg') return Promise.resolve(undefined);
@@ -814,6 +1170,10 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async close(): Promise<void> {
+    this.#exits.close();
+    if (this.#rotationTimer !== undefined) clearInterval(this.#rotationTimer);
+    this.#rotationTimer = undefined;
+    await this.#rotating;
     for (const rec of this.#records.values()) {
       rec.events?.kill('SIGKILL');
       delete rec.events;
@@ -925,4 +1285,49 @@ async function findPty(scriptPid: number): Promise<string | undefined> {
     await sleep(100);
   }
   return undefined;
+}
+
+/**
+ * conmon's sync-pipe reply (fd 3 of `child`): undefined when conmon exits or the time is up
+ * without one.
+ */
+async function readSync(child: ChildProcess, timeoutMs: number): Promise<SyncReply | undefined> {
+  const pipe = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+  if (pipe === null || pipe === undefined) return undefined;
+  let text = '';
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<SyncReply | undefined>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(undefined);
+      }, timeoutMs);
+      pipe.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('\n')) resolve(parseSyncReply(text));
+      });
+      pipe.once('end', () => {
+        resolve(parseSyncReply(text));
+      });
+      pipe.once('error', () => {
+        resolve(undefined);
+      });
+      child.once('error', () => {
+        resolve(undefined);
+      });
+    });
+  } finally {
+    clearTimeout(timer);
+    (pipe as unknown as { destroy(): void }).destroy();
+  }
+}
+
+/** `cmd` as an absolute path: itself when it has a slash, else the first match on PATH. */
+function onPath(cmd: string): string {
+  if (cmd.includes('/')) return cmd;
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir === '') continue;
+    const p = join(dir, cmd);
+    if (existsSync(p)) return p;
+  }
+  return cmd;
 }
