@@ -1,6 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { conmonArgs, parseSyncReply, resizeMessage, shortId } from './conmon.ts';
+import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ExitFiles,
+  conmonArgs,
+  followLog,
+  parseSyncReply,
+  resizeMessage,
+  shortId,
+} from './conmon.ts';
 
 describe('conmon arguments and messages', () => {
   const base = {
@@ -66,5 +76,67 @@ describe('conmon arguments and messages', () => {
     assert.equal(shortId('x'.repeat(500)), shortId('x'.repeat(500)));
     assert.equal(shortId('a').length, 16);
     assert.notEqual(shortId('a'), shortId('b'));
+  });
+});
+
+describe('conmon files', () => {
+  const tmp = async (): Promise<string> => mkdtemp(join(tmpdir(), 'skiff-conmon-'));
+
+  it('ExitFiles resolves with the status conmon writes, or undefined once conmon is gone', async () => {
+    const dir = await tmp();
+    const exits = new ExitFiles(dir, 20);
+    try {
+      const waiting = exits.wait('c1', () => true);
+      await writeFile(join(dir, 'c1.tmp'), '');
+      await writeFile(exits.file('c1'), '137');
+      assert.equal(await waiting, 137);
+      // Already there: at once.
+      assert.equal(await exits.wait('c1', () => true), 137);
+      // An empty file (being written) is not a status yet.
+      await writeFile(exits.file('c2'), '');
+      let alive = true;
+      const lost = exits.wait('c2', () => alive);
+      await new Promise((r) => setTimeout(r, 60));
+      alive = false;
+      assert.equal(await lost, undefined);
+    } finally {
+      exits.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('followLog delivers new records from the end, joins partials, follows a rotation', async () => {
+    const dir = await tmp();
+    const log = join(dir, '0.log');
+    await writeFile(log, '2026-11-27T17:02:20.985093410+00:00 stdout F before\n');
+    const got: string[] = [];
+    const f = followLog(log, (stream, chunk) => got.push(`${stream}:${chunk.toString()}`), 10);
+    const delivered = async (n: number): Promise<void> => {
+      for (let i = 0; i < 500 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      await f.ready;
+      await appendFile(
+        log,
+        '2026-11-27T17:02:21Z stdout P par\n2026-11-27T17:02:21Z stdout F t\n' +
+          '2026-11-27T17:02:21Z stderr F oops\n',
+      );
+      await delivered(3);
+      // Rotation: the file is renamed, conmon writes the rest of a line to the old file first.
+      await rename(log, `${log}.20261127-170222`);
+      await appendFile(`${log}.20261127-170222`, '2026-11-27T17:02:22Z stdout F last old\n');
+      await writeFile(log, '2026-11-27T17:02:23Z stdout F first new\n');
+      await delivered(5);
+    } finally {
+      await f.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(got, [
+      'stdout:par',
+      'stdout:t\n',
+      'stderr:oops\n',
+      'stdout:last old\n',
+      'stdout:first new\n',
+    ]);
   });
 });

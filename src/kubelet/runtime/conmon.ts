@@ -280,7 +280,7 @@ export function followLog(
   path: string,
   onData: (stream: LogStream, content: Buffer) => void,
   pollMs = 50,
-): { stop: () => Promise<void> } {
+): { ready: Promise<void>; stop: () => Promise<void> } {
   const run = { stopped: false };
   let fh: FileHandle | undefined;
   let ino = -1;
@@ -322,8 +322,9 @@ export function followLog(
       fh = undefined;
     }
   };
+  const ready = openCurrent(true);
   const loop = (async () => {
-    await openCurrent(true);
+    await ready;
     while (!run.stopped) {
       if (fh !== undefined) await drain(fh).catch(() => undefined);
       const now = await stat(path).catch(() => undefined);
@@ -339,6 +340,8 @@ export function followLog(
     await fh?.close().catch(() => undefined);
   })();
   return {
+    /** Resolves once the file is open (what is written from then on is delivered). */
+    ready,
     stop: async () => {
       run.stopped = true;
       await loop;
