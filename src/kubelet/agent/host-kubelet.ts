@@ -90,6 +90,11 @@ export interface HostKubeletOptions {
   readonly containerLogMaxSize?: string;
   /** `--container-log-max-files` (default 5, at least 2): log files kept per container. */
   readonly containerLogMaxFiles?: number;
+  /**
+   * KubeletConfiguration `containerLogMonitorInterval` in ms (default 10 s): how often the
+   * container logs conmon writes are checked for rotation.
+   */
+  readonly containerLogMonitorIntervalMs?: number;
   /** Bridge and CNI network name of the pod network (tests use private ones); default skiff0. */
   readonly bridgeName?: string;
   readonly networkName?: string;
@@ -161,6 +166,9 @@ export async function createHostKubelet(opts: HostKubeletOptions): Promise<HostK
     ...(facts.runcPath !== undefined ? { runcPath: facts.runcPath } : {}),
     ...(facts.conmonPath !== undefined ? { conmonPath: facts.conmonPath } : {}),
     logRotation,
+    ...(opts.containerLogMonitorIntervalMs !== undefined
+      ? { logRotationCheckMs: opts.containerLogMonitorIntervalMs }
+      : {}),
   });
   const store = new ImageStore(join(opts.dataDir, 'images'));
   const transport = nodeTransport();
