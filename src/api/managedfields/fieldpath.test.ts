@@ -88,6 +88,33 @@ describe('FieldSet operations', () => {
     assert.deepEqual(a.difference(b).paths().map(pathString), ['.a', '.b.d']);
     assert.ok(a.difference(a).empty());
   });
+  it('isSubsetOf agrees with an empty difference on random sets', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const randomSet = (): FieldSet => {
+      const paths = [];
+      for (let i = rnd(6); i > 0; i--) {
+        const depth = 1 + rnd(3);
+        paths.push(Array.from({ length: depth }, () => f(['a', 'b', 'c'][rnd(3)] ?? 'a')));
+      }
+      return FieldSet.of(...paths);
+    };
+    for (let i = 0; i < 2000; i++) {
+      const x = randomSet();
+      const y = rnd(3) === 0 ? x.union(randomSet()) : randomSet();
+      assert.equal(
+        x.isSubsetOf(y),
+        x.difference(y).empty(),
+        `${x.paths().map(pathString).join(' ')} ⊆ ${y.paths().map(pathString).join(' ')}`,
+      );
+    }
+    assert.ok(FieldSet.of().isSubsetOf(a));
+    assert.ok(b.difference(FieldSet.of([f('x')])).isSubsetOf(a));
+    assert.ok(!b.isSubsetOf(a));
+  });
   it('recursiveDifference removes whole subtrees', () => {
     const s = FieldSet.of([f('status')], [f('status'), f('phase')], [f('spec'), f('x')]);
     assert.deepEqual(

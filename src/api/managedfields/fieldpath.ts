@@ -443,6 +443,17 @@ export class FieldSet {
     return out;
   }
 
+  /** True when every path of this set is in `other` (`difference(other).empty()`, no copy). */
+  isSubsetOf(other: FieldSet): boolean {
+    for (const m of this.members) if (!other.members.has(m)) return false;
+    for (const [k, c] of this.children) {
+      if (c.empty()) continue;
+      const o = other.children.get(k);
+      if (o === undefined || !c.isSubsetOf(o)) return false;
+    }
+    return true;
+  }
+
   /** True when both sets hold the same paths. */
   equals(other: FieldSet): boolean {
     return this.difference(other).empty() && other.difference(this).empty();

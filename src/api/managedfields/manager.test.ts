@@ -325,6 +325,24 @@ describe('update tracking', () => {
     assert.deepEqual(summary(v3), ['scaler/Update: {"f:spec":{"f:replicas":{}}}']);
   });
 
+  it('a writer changing only fields it owns keeps its set, with a new time (a heartbeat)', () => {
+    // As a client's PUT: the object it read back, managedFields included (a JSON copy).
+    const read = JSON.parse(JSON.stringify(v1)) as JsonObject;
+    const beat = track(v1, { ...read, spec: { replicas: 3, paused: false } }, 'creator', {
+      now: '2026-01-01T00:02:00Z',
+    });
+    assert.deepEqual(entries(beat), [{ ...entries(v1)[0], time: '2026-01-01T00:02:00Z' }]);
+    // Then a field it did not own: the union, as before.
+    const more = track(
+      beat,
+      { ...beat, metadata: { ...meta(beat), labels: { a: 'b' } } },
+      'creator',
+    );
+    assert.deepEqual(summary(more), [
+      'creator/Update: {"f:metadata":{"f:labels":{".":{},"f:a":{}}},"f:spec":{"f:paused":{},"f:replicas":{}}}',
+    ]);
+  });
+
   it('keeps managedFields on a no-op write', () => {
     const same = track(v1, { ...v1 }, 'other');
     assert.deepEqual(entries(same), entries(v1));

@@ -101,6 +101,31 @@ class DecodeError extends Error {
  */
 const decoded = new WeakMap<object, FieldSet>();
 
+/**
+ * Decoded FieldsV1 by content, for the objects each request brings (a PUT's body, a patched
+ * copy): a Lease renewal or a node status update carries the same sets every time. Bounded;
+ * the oldest key goes first.
+ */
+const decodedByContent = new Map<string, FieldSet>();
+const DECODED_BY_CONTENT_MAX = 1024;
+
+function decodeFieldsV1(fieldsV1: JsonObject): FieldSet {
+  const known = decoded.get(fieldsV1);
+  if (known !== undefined) return known;
+  const key = JSON.stringify(fieldsV1);
+  let set = decodedByContent.get(key);
+  if (set === undefined) {
+    set = FieldSet.fromFieldsV1(fieldsV1);
+    if (decodedByContent.size >= DECODED_BY_CONTENT_MAX) {
+      const oldest = decodedByContent.keys().next();
+      if (oldest.done !== true) decodedByContent.delete(oldest.value);
+    }
+    decodedByContent.set(key, set);
+  }
+  decoded.set(fieldsV1, set);
+  return set;
+}
+
 /** upstream DecodeManagedFields. Throws DecodeError. */
 function decodeManagedFields(list: unknown): Managed {
   const out: Managed = new Map();
@@ -123,12 +148,9 @@ function decodeManagedFields(list: unknown): Managed {
       );
     }
     const fieldsV1 = e['fieldsV1'] ?? {};
-    let set: FieldSet | undefined = isJsonObject(fieldsV1) ? decoded.get(fieldsV1) : undefined;
+    let set: FieldSet;
     try {
-      if (set === undefined) {
-        set = FieldSet.fromFieldsV1(fieldsV1);
-        if (isJsonObject(fieldsV1)) decoded.set(fieldsV1, set);
-      }
+      set = isJsonObject(fieldsV1) ? decodeFieldsV1(fieldsV1) : FieldSet.fromFieldsV1(fieldsV1);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       throw new DecodeError(`error decoding versioned set: error decoding set: ${msg}`);
@@ -724,13 +746,17 @@ export function trackUpdate(req: UpdateRequest): JsonObject {
         const manager = req.manager === '' ? 'unknown' : req.manager;
         const id = managerId(manager, 'Update', req.apiVersion, subresource);
         const previous = managers.get(id);
+        // The usual heartbeat: the manager already owns what it changed. Its set (and the
+        // FieldsV1 it was read from) stays as is; only the time moves.
+        const same = previous !== undefined && current.isSubsetOf(previous.set);
         managers.set(id, {
           manager,
           operation: 'Update',
           apiVersion: req.apiVersion,
           subresource,
           time: formatTime(req.now),
-          set: previous === undefined ? current : current.union(previous.set),
+          set: previous === undefined ? current : same ? previous.set : current.union(previous.set),
+          ...(same && previous.raw !== undefined ? { raw: previous.raw } : {}),
         });
       }
     }
