@@ -282,11 +282,7 @@ export class Cacher implements Storage {
     }
     if (!(await this.prepareRead(opts.resourceVersion))) return this.underlying.list(prefix, opts);
     const predicate = opts.predicate as Predicate<StoredObject> | undefined;
-    // resourceVersion=0 ("any") ignores the limit, as upstream's watch cache (1.32): the whole
-    // list from memory, without a continue token. Paging it through the storage instead read
-    // every object of a large list from the store (an informer's list of 50,000 pods: 100
-    // consistent pages from SQLite, each decoded).
-    const limit = opts.resourceVersion === 0 ? 0 : (opts.limit ?? 0);
+    const limit = opts.limit ?? 0;
     const items: StoredObject[] = [];
     for (const [, obj] of this.store.scan(asPrefix(prefix))) {
       if (predicate !== undefined && !predicate(obj)) continue;
