@@ -953,6 +953,9 @@ export class ResourceRegistry {
         );
       }
     }
+    // The body replaces the object: compute copies it (a retry needs it unchanged).
+    const put = (): Promise<StoredObject> =>
+      this.updateWith(namespace, name, subresource, opts, () => clone(body), subresource, true);
     const createOnUpdate = this.strategy.allowCreateOnUpdate && subresource === '';
     if (createOnUpdate) {
       // The watch cache answers "does it exist?" for the common case (a Lease renewal, an
@@ -967,31 +970,13 @@ export class ResourceRegistry {
         }));
       if (existing === undefined) return this.createForUpdate(namespace, body, opts);
       try {
-        const object = await this.updateWith(
-          namespace,
-          name,
-          subresource,
-          opts,
-          () => clone(body),
-          subresource,
-          true,
-        );
-        return { object, created: false };
+        return { object: await put(), created: false };
       } catch (err) {
         if (cached === undefined || !isNotFound(err)) throw err;
         return this.createForUpdate(namespace, body, opts);
       }
     }
-    const object = await this.updateWith(
-      namespace,
-      name,
-      subresource,
-      opts,
-      () => clone(body),
-      subresource,
-      true,
-    );
-    return { object, created: false };
+    return { object: await put(), created: false };
   }
 
   private async createForUpdate(
