@@ -4,9 +4,9 @@
  * empty value rather than failing, except where the kubelet cannot work without the fact.
  */
 import { execFile } from 'node:child_process';
-import { access, constants, readFile, statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { cpus, networkInterfaces, release } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { KUBERNETES_VERSION } from '../../api/index.ts';
 import {
   cpuCountFromCpuinfo,
@@ -15,6 +15,7 @@ import {
   readHierarchies,
 } from '../cgroups/index.ts';
 import type { MachineInfo } from '../cgroups/index.ts';
+import { executable, findOnPath } from '../../util/host/path.ts';
 import { goArch, osImageFromOsRelease } from './node-status.ts';
 import type { NodeHostInfo } from './node-status.ts';
 import { COMMAND_PACKAGES, REQUIRED_CNI_PLUGINS } from './preflight.ts';
@@ -23,28 +24,7 @@ import type { HostFacts } from './preflight.ts';
 /** The default directory of the Debian CNI plugins. */
 export const DEFAULT_CNI_BIN_DIR = '/usr/lib/cni';
 
-async function executable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The first executable `name` on `PATH` (plus the sbin dirs root's PATH has), or undefined. */
-export async function findOnPath(
-  name: string,
-  path = process.env['PATH'] ?? '',
-): Promise<string | undefined> {
-  const dirs = [...path.split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-  for (const dir of dirs) {
-    if (dir === '') continue;
-    const p = join(dir, name);
-    if (await executable(p)) return p;
-  }
-  return undefined;
-}
+export { findOnPath };
 
 async function readText(path: string): Promise<string | undefined> {
   try {

@@ -36,7 +36,6 @@
  * touch other containers), `root/containers/<id>.json` holds the metadata runc does not keep.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import {
   mkdir,
@@ -50,6 +49,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { findOnPath } from '../../util/host/path.ts';
 import { CommandError, execFileText } from '../spawner/index.ts';
 import { CriLogSplitter } from './cri-log.ts';
 import {
@@ -260,6 +260,8 @@ export class RuncRuntime implements ContainerRuntime {
   readonly #exits: ExitFiles;
   #rotationTimer: NodeJS.Timeout | undefined;
   #rotating: Promise<void> | undefined;
+  /** runc's absolute path for conmon (which execs the runtime by path), found once. */
+  #runcAbsolute: Promise<string> | undefined;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.#runcRoot = join(opts.root, 'runc');
@@ -536,6 +538,11 @@ export class RuncRuntime implements ContainerRuntime {
       mkdir(paths.persistDir, { recursive: true }),
       ...(meta.logPath !== undefined ? [mkdir(dirname(meta.logPath), { recursive: true })] : []),
     ]);
+    // conmon execs the runtime by path.
+    this.#runcAbsolute ??= this.#runc.includes('/')
+      ? Promise.resolve(this.#runc)
+      : findOnPath(this.#runc).then((p) => p ?? this.#runc);
+    const runcPath = await this.#runcAbsolute;
     // conmon's own messages (it daemonizes; a pipe to this process would not outlive it).
     const conmonLog = await open(join(paths.persistDir, 'conmon.log'), 'a');
     let reply: SyncReply | undefined;
@@ -545,8 +552,7 @@ export class RuncRuntime implements ContainerRuntime {
         conmonArgs({
           id: meta.id,
           cuuid: shortId(meta.id),
-          // conmon execs the runtime by path.
-          runcPath: onPath(this.#runc),
+          runcPath,
           runcRoot: this.#runcRoot,
           bundleDir: meta.bundleDir,
           pidFile,
@@ -1319,15 +1325,4 @@ async function readSync(child: ChildProcess, timeoutMs: number): Promise<SyncRep
     clearTimeout(timer);
     (pipe as unknown as { destroy(): void }).destroy();
   }
-}
-
-/** `cmd` as an absolute path: itself when it has a slash, else the first match on PATH. */
-function onPath(cmd: string): string {
-  if (cmd.includes('/')) return cmd;
-  for (const dir of (process.env['PATH'] ?? '').split(':')) {
-    if (dir === '') continue;
-    const p = join(dir, cmd);
-    if (existsSync(p)) return p;
-  }
-  return cmd;
 }
