@@ -504,6 +504,8 @@ export class RuncRuntime implements ContainerRuntime {
     persistDir: string;
     conmonPidFile: string;
     exitFile: string;
+    /** conmon writes it when the container's memory cgroup saw an OOM kill. */
+    oomFile: string;
     ctl: string;
     attach: string;
   } {
@@ -512,6 +514,7 @@ export class RuncRuntime implements ContainerRuntime {
       persistDir,
       conmonPidFile: join(persistDir, 'conmon.pid'),
       exitFile: this.#exits.file(meta.id),
+      oomFile: join(persistDir, 'oom'),
       ctl: join(meta.bundleDir, 'ctl'),
       attach: join(this.#socketDir, shortId(meta.id), 'attach'),
     };
@@ -612,7 +615,7 @@ export class RuncRuntime implements ContainerRuntime {
     const code = await this.#exits.wait(meta.id, () =>
       meta.conmonPid === undefined ? true : pidAlive(meta.conmonPid),
     );
-    let oom = await exists(join(paths.persistDir, 'oom'));
+    let oom = await exists(paths.oomFile);
     const kmsg = rec.oomBase !== undefined ? await this.#kmsgLog() : undefined;
     if (!oom && kmsg !== undefined && meta.cgroupsPath !== undefined) {
       const kills = await kmsg.count(meta.cgroupsPath).catch(() => 0);
@@ -855,7 +858,7 @@ export class RuncRuntime implements ContainerRuntime {
    * `waitMs` for the exit file while conmon lives; false when there is none.
    */
   async #exitFromFiles(meta: Meta, waitMs: number): Promise<boolean> {
-    const exitFile = this.#exits.file(meta.id);
+    const { exitFile, oomFile } = this.#conmonPaths(meta);
     const until = Date.now() + waitMs;
     let code = await readExitFile(exitFile);
     while (
@@ -870,7 +873,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (code === undefined) return false;
     meta.status = 'stopped';
     meta.exitCode = code;
-    if (await exists(join(this.#conmonPaths(meta).persistDir, 'oom'))) meta.oomKilled = true;
+    if (await exists(oomFile)) meta.oomKilled = true;
     const at = await stat(exitFile).then(
       (st) => st.mtime,
       () => this.#now(),
