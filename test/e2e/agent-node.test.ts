@@ -208,19 +208,24 @@ describe('skiff agent: a real node joins a server with a bootstrap token', { ski
     );
   });
 
-  it('runs a busybox pod; logs and exec reach its kubelet through the API server', async () => {
+  /** `kubectl run` of a busybox pod running `script`, then waits until it is Ready. */
+  const runReadyPod = async (name: string, script: string): Promise<void> => {
     await ok([
       'run',
-      'bb',
+      name,
       `--image=${IMAGE}`,
       '--image-pull-policy=Never',
       '--restart=Never',
       '--',
       'sh',
       '-c',
-      'echo hello from the agent; sleep 3600',
+      script,
     ]);
-    await ok(['wait', '--for=condition=Ready', 'pod/bb', '--timeout=90s']);
+    await ok(['wait', '--for=condition=Ready', `pod/${name}`, '--timeout=90s']);
+  };
+
+  it('runs a busybox pod; logs and exec reach its kubelet through the API server', async () => {
+    await runReadyPod('bb', 'echo hello from the agent; sleep 3600');
     assert.equal(await ok(['get', 'pod', 'bb', '-o', 'jsonpath={.spec.nodeName}']), NODE);
     assert.equal(await ok(['logs', 'bb']), 'hello from the agent\n');
     const r = await kubectl(['exec', 'bb', '--', 'sh', '-c', 'echo in-exec; exit 3']);
@@ -231,18 +236,7 @@ describe('skiff agent: a real node joins a server with a bootstrap token', { ski
   it('stops on SIGTERM and, restarted without --token, reuses its certificates', async () => {
     await ok(['delete', 'pod', 'bb', '--grace-period=1']);
     // A pod that logs through the restart: its container (under conmon) must not notice.
-    await ok([
-      'run',
-      'ticker',
-      `--image=${IMAGE}`,
-      '--image-pull-policy=Never',
-      '--restart=Never',
-      '--',
-      'sh',
-      '-c',
-      'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.2; done',
-    ]);
-    await ok(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=90s']);
+    await runReadyPod('ticker', 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.2; done');
     assert.equal(await stopAgent(agent), 0, agent?.output());
     await sleep(2000);
     const csrsBefore = (await ok(['get', 'csr', '-o', 'name'])).trim().split('\n').sort();
